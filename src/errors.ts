@@ -16,6 +16,7 @@ export type HubErrorCode =
   | 'CONNECTION_LOST'
   | 'SUBSCRIBE_REJECTED'
   | 'PUBLISH_FAILED'
+  | 'NOT_SUBSCRIBED'
 
 export class HubError extends Error {
   readonly code: HubErrorCode

@@ -1,0 +1,344 @@
+import * as Comlink from 'comlink'
+import { HubError, type HubErrorCode } from './errors.ts'
+import { Message, type HubMessage } from './message.ts'
+import {
+  checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
+} from './options.ts'
+import {
+  PROTOCOL_VERSION, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS, type ReconnectOptions,
+  type SubscriptionSpec, type TabApi, type WorkerEvent,
+} from './protocol.ts'
+import { validateTopicFilter, validateTopicName } from './topic.ts'
+
+export interface HubOptions {
+  /** ws:// or wss:// broker URL. */
+  url: string
+  /** Connection name: tabs with the same name share one connection. Default 'default'. */
+  name?: string
+  /** MQTT.js-style connect options (the serialisable part). */
+  mqtt?: MqttConnectOptions
+  /** The hub's reconnect policy; see README for the defaults. */
+  reconnect?: Partial<ReconnectOptions>
+  /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
+  callTimeoutMs?: number
+  /** How to start the hub worker; default: the package's own worker. */
+  worker?: () => SharedWorker
+}
+
+export interface SubscribeOptions {
+  qos?: QoS
+  exclusive?: boolean
+  group?: string
+}
+
+export interface PublishOptions {
+  qos?: QoS
+  retain?: boolean
+}
+
+export type MessageHandler = (message: HubMessage) => void | Promise<void>
+
+export interface Subscription {
+  unsubscribe(): Promise<void>
+}
+
+export interface Hub {
+  readonly status: HubStatus
+  /** Why the connection is not up, while it is not (refused, lost, unreachable). */
+  readonly lastError: HubError | undefined
+  onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void
+  /** Errors thrown by this tab's handlers. Without a listener they go to `reportError`. */
+  onError(callback: (error: unknown, message: HubMessage) => void): () => void
+  ready(timeoutMs?: number): Promise<void>
+  subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>
+  close(): Promise<void>
+}
+
+const OPEN_TIMEOUT_MS = 5_000
+const READY_TIMEOUT_MS = 30_000
+const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
+
+interface LocalSubscription extends SubscriptionSpec {
+  handler: MessageHandler
+}
+
+/** One live connection to a hub worker. `lost` rejects when the worker dies or fails to start. */
+interface Link {
+  remote: Comlink.Remote<TabApi>
+  lost: Promise<never>
+  dispose(): void
+}
+
+/** Opens a hub in this tab. Bad options throw a HubError at once. */
+export function createHub(options: HubOptions): Hub {
+  return new TabHub(options)
+}
+
+function defaultWorker(): SharedWorker {
+  return new SharedWorker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'mqtt-hub' })
+}
+
+class TabHub implements Hub {
+  status: HubStatus = 'connecting'
+  lastError: HubError | undefined
+  private readonly request: Omit<OpenRequest, 'subscriptions' | 'events'>
+  private readonly startWorker: () => SharedWorker
+  private readonly callTimeoutMs: number
+  private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
+  private readonly errorListeners = new Set<(error: unknown, message: HubMessage) => void>()
+  private readonly subs = new Map<number, LocalSubscription>()
+  private nextId = 1
+  private link: Promise<Link> | null = null
+  private relinkAttempt = 0
+  private closed = false
+  private readonly lockHeld: Promise<void>
+  private releaseLock: () => void = () => {}
+
+  constructor(options: HubOptions) {
+    const o = record(options, 'options')
+    if (o.worker !== undefined && typeof o.worker !== 'function') {
+      throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')
+    }
+    this.startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
+    this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', 10_000)
+    this.request = {
+      protocol: PROTOCOL_VERSION,
+      url: checkUrl(o.url),
+      name: checkName(o.name),
+      mqtt: checkMqttOptions(o.mqtt),
+      reconnect: checkReconnectOptions(o.reconnect),
+      tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
+    }
+    // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
+    this.lockHeld = new Promise((held) => {
+      void navigator.locks.request(this.request.tabLock, () => {
+        held()
+        return new Promise<void>((release) => (this.releaseLock = release))
+      })
+    })
+    this.link = this.connect()
+  }
+
+  onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void {
+    this.statusListeners.add(callback)
+    return () => this.statusListeners.delete(callback)
+  }
+
+  onError(callback: (error: unknown, message: HubMessage) => void): () => void {
+    this.errorListeners.add(callback)
+    return () => this.errorListeners.delete(callback)
+  }
+
+  ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
+    if (this.closed) return Promise.reject(closedError())
+    if (this.status === 'connected') return Promise.resolve()
+    const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
+    return new Promise((resolve, reject) => {
+      const settle = (error?: HubError): void => {
+        clearTimeout(timer)
+        stop()
+        if (error) reject(error)
+        else resolve()
+      }
+      const timer = setTimeout(() => {
+        const why = this.lastError ? `: ${this.lastError.message}` : ''
+        settle(new HubError('TIMEOUT', `Not connected after ${limit} ms (status ${this.status})${why}`))
+      }, limit)
+      const stop = this.onStatus((status, error) => {
+        if (status === 'connected') settle()
+        else if (status === 'closed') settle(closedError())
+        else if (error?.code === 'CONNECTION_REFUSED') settle(error)
+      })
+    })
+  }
+
+  async subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    this.assertOpen()
+    validateTopicFilter(filter)
+    if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
+    const o = record(options, 'subscribe options')
+    const qos = checkQos(o.qos)
+    if (o.exclusive !== undefined || o.group !== undefined) {
+      throw new HubError('INVALID_OPTIONS', 'Exclusive handlers are not available in this version of mqtt-hub')
+    }
+    const sub: LocalSubscription = { id: this.nextId++, filter, qos, handler }
+    this.subs.set(sub.id, sub)
+    try {
+      await this.call((remote) => remote.subscribe({ id: sub.id, filter, qos }))
+    } catch (error) {
+      this.subs.delete(sub.id)
+      this.link?.then((link) => link.remote.unsubscribe(sub.id)).catch(() => {})
+      throw error
+    }
+    return { unsubscribe: () => this.unsubscribe(sub.id) }
+  }
+
+  async publish(topic: string, payload: string | Uint8Array, options: PublishOptions = {}): Promise<void> {
+    this.assertOpen()
+    validateTopicName(topic)
+    const checked = checkPayload(payload)
+    const o = record(options, 'publish options')
+    const qos = checkQos(o.qos)
+    if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
+    await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true }))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const link = this.link
+    this.link = null
+    this.subs.clear()
+    this.setStatus('closed', undefined)
+    if (link) {
+      await link
+        .then((l) => withTimeout(Promise.race([l.remote.close(), l.lost]), 1_000, 'TIMEOUT', 'close').finally(() => l.dispose()))
+        .catch(() => {})
+    }
+    this.releaseLock()
+  }
+
+  private async unsubscribe(id: number): Promise<void> {
+    this.assertOpen()
+    if (!this.subs.delete(id)) throw new HubError('NOT_SUBSCRIBED', 'This subscription was already unsubscribed')
+    await this.call((remote) => remote.unsubscribe(id))
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError()
+  }
+
+  /** One call to the worker: never hangs (TIMEOUT) and fails fast when the worker dies (WORKER_UNAVAILABLE). */
+  private async call<T>(fn: (remote: Comlink.Remote<TabApi>) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.callTimeoutMs
+    const link = await withTimeout(this.currentLink(), this.callTimeoutMs, 'WORKER_UNAVAILABLE', 'the hub worker to start')
+    try {
+      return await withTimeout(Promise.race([fn(link.remote), link.lost]), deadline - Date.now(), 'TIMEOUT', 'the hub worker to answer')
+    } catch (error) {
+      throw toHubError(error)
+    }
+  }
+
+  private currentLink(): Promise<Link> {
+    this.link ??= this.connect()
+    return this.link
+  }
+
+  private async connect(): Promise<Link> {
+    const worker = this.startWorker()
+    const remote = Comlink.wrap<TabApi>(worker.port)
+    const events = new MessageChannel()
+    const abort = new AbortController()
+    let lose: (error: HubError) => void = () => {}
+    const lost = new Promise<never>((_, reject) => (lose = reject))
+    lost.catch(() => {})
+    const link: Link = {
+      remote,
+      lost,
+      dispose: () => {
+        abort.abort()
+        events.port1.close()
+        remote[Comlink.releaseProxy]()
+        worker.port.close()
+      },
+    }
+    // A worker script that fails to load or throws reaches the page only as a bare error event.
+    worker.addEventListener('error', () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker failed to start or crashed')))
+    events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => this.onEvent(event.data)
+    lost.catch(() => this.onLinkLost(link))
+    try {
+      await this.lockHeld
+      const subscriptions = [...this.subs.values()].map(({ id, filter, qos }) => ({ id, filter, qos }))
+      const request: OpenRequest = { ...this.request, subscriptions, events: events.port2 }
+      const opened = await withTimeout(
+        Promise.race([remote.open(Comlink.transfer(request, [events.port2])), lost]),
+        OPEN_TIMEOUT_MS, 'WORKER_UNAVAILABLE', 'the hub worker to open',
+      )
+      // The worker holds this lock for its whole life: getting it means the worker is gone.
+      navigator.locks
+        .request(opened.workerLock, { signal: abort.signal }, () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped')))
+        .catch(() => {})
+      this.relinkAttempt = 0
+      this.onEvent(opened.status)
+      return link
+    } catch (error) {
+      lose(toHubError(error))
+      throw toHubError(error)
+    }
+  }
+
+  /** The worker died or never started: start a new one (restoring every subscription), with a growing delay. */
+  private onLinkLost(link: Link): void {
+    link.dispose()
+    if (this.closed) return
+    this.link = null
+    this.setStatus('connecting', new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped; starting a new one'))
+    const delay = RELINK_DELAYS_MS[Math.min(this.relinkAttempt++, RELINK_DELAYS_MS.length - 1)]!
+    setTimeout(() => {
+      if (!this.closed && !this.link) this.link = this.connect()
+    }, delay)
+  }
+
+  private onEvent(event: WorkerEvent): void {
+    if (this.closed) return
+    if (event.type === 'status') {
+      this.setStatus(event.status, event.error && new HubError(event.error.code, event.error.message))
+      return
+    }
+    for (const delivery of event.deliveries) {
+      const message = new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain)
+      for (const id of delivery.subs) {
+        const sub = this.subs.get(id)
+        if (!sub) continue
+        // The QoS a subscriber sees is at most the QoS it asked for.
+        const own = sub.qos < message.qos ? new Message(message.topic, message.payload, sub.qos, message.retain) : message
+        this.run(sub.handler, own)
+      }
+    }
+  }
+
+  private run(handler: MessageHandler, message: HubMessage): void {
+    try {
+      const result = handler(message)
+      if (result instanceof Promise) result.catch((error: unknown) => this.reportHandlerError(error, message))
+    } catch (error) {
+      this.reportHandlerError(error, message)
+    }
+  }
+
+  private reportHandlerError(error: unknown, message: HubMessage): void {
+    if (this.errorListeners.size === 0) {
+      globalThis.reportError(error)
+      return
+    }
+    for (const listener of this.errorListeners) listener(error, message)
+  }
+
+  private setStatus(status: HubStatus, error: HubError | undefined): void {
+    if (this.status === 'closed') return
+    this.status = status
+    this.lastError = error
+    for (const listener of this.statusListeners) listener(status, error)
+  }
+}
+
+function closedError(): HubError {
+  return new HubError('CLOSED', 'This hub was closed')
+}
+
+/** Rebuilds a HubError that crossed from the worker (Comlink keeps name, message and our code). */
+function toHubError(error: unknown): HubError {
+  if (error instanceof HubError) return error
+  const { name, message, code } = (error ?? {}) as { name?: string; message?: string; code?: HubErrorCode }
+  if (name === 'HubError' && code) return new HubError(code, message ?? code)
+  return new HubError('WORKER_UNAVAILABLE', `The hub worker failed: ${message ?? String(error)}`)
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, code: HubErrorCode, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HubError(code, `Timed out after ${Math.max(0, ms)} ms waiting for ${what}`)), Math.max(0, ms))
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,6 @@
+export { createHub } from './hub.ts'
+export type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './hub.ts'
+export type { HubMessage } from './message.ts'
+export { HubError, isHubError, type HubErrorCode } from './errors.ts'
+export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
+export type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions, WillMessage } from './protocol.ts'

@@ -1,0 +1,135 @@
+// Checks what a caller passes in, in the tab, before anything crosses to the worker.
+import { HubError } from './errors.ts'
+import type { MqttConnectOptions, QoS, ReconnectOptions } from './protocol.ts'
+import { validateTopicName } from './topic.ts'
+
+export const RECONNECT_DEFAULTS: ReconnectOptions = {
+  minDelayMs: 500,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 0.5,
+  stableAfterMs: 10_000,
+}
+
+/** The largest payload an MQTT packet can carry, less room for the header and topic. */
+export const MAX_PAYLOAD_BYTES = 268_435_455 - 65_542
+
+const MQTT_KEYS = new Set<keyof MqttConnectOptions>([
+  'clientId', 'username', 'password', 'keepalive', 'clean', 'protocolVersion', 'connectTimeout', 'will', 'properties',
+])
+
+export function checkQos(qos: unknown): QoS {
+  if (qos === undefined) return 0
+  if (qos === 0 || qos === 1 || qos === 2) return qos
+  throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describe(qos)}`)
+}
+
+export function checkPayload(payload: unknown): string | Uint8Array {
+  if (typeof payload === 'string') {
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: only count exactly when it could be too long.
+    if (payload.length * 3 > MAX_PAYLOAD_BYTES && new TextEncoder().encode(payload).byteLength > MAX_PAYLOAD_BYTES) {
+      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${MAX_PAYLOAD_BYTES} bytes`)
+    }
+    return payload
+  }
+  if (payload instanceof Uint8Array) {
+    if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${MAX_PAYLOAD_BYTES} bytes, got ${payload.byteLength}`)
+    }
+    return payload
+  }
+  throw new HubError('INVALID_PAYLOAD', `Payload must be a string or a Uint8Array, got ${describe(payload)}`)
+}
+
+export function checkUrl(url: unknown): string {
+  if (typeof url !== 'string') throw new HubError('INVALID_URL', `url must be a ws:// or wss:// URL string, got ${describe(url)}`)
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new HubError('INVALID_URL', 'url is not a valid URL; expected ws://host:port/path or wss://...')
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new HubError('INVALID_URL', `url must use ws: or wss:, got ${parsed.protocol}`)
+  }
+  return url
+}
+
+export function checkName(name: unknown): string {
+  if (name === undefined) return 'default'
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describe(name)}`)
+  }
+  return name
+}
+
+export function checkMqttOptions(options: unknown): MqttConnectOptions {
+  if (options === undefined) return {}
+  const o = record(options, 'mqtt')
+  for (const key of Object.keys(o)) {
+    if (!MQTT_KEYS.has(key as keyof MqttConnectOptions)) throw new HubError('INVALID_OPTIONS', `mqtt.${key} is not a supported option`)
+  }
+  for (const key of ['clientId', 'username', 'password'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'string') throw new HubError('INVALID_OPTIONS', `mqtt.${key} must be a string`)
+  }
+  if (o.keepalive !== undefined && !isInteger(o.keepalive, 0, 65_535)) {
+    throw new HubError('INVALID_OPTIONS', 'mqtt.keepalive must be an integer number of seconds from 0 to 65535')
+  }
+  if (o.connectTimeout !== undefined && !isInteger(o.connectTimeout, 1, 600_000)) {
+    throw new HubError('INVALID_OPTIONS', 'mqtt.connectTimeout must be a number of milliseconds from 1 to 600000')
+  }
+  if (o.clean !== undefined && typeof o.clean !== 'boolean') throw new HubError('INVALID_OPTIONS', 'mqtt.clean must be a boolean')
+  if (o.protocolVersion !== undefined && o.protocolVersion !== 4 && o.protocolVersion !== 5) {
+    throw new HubError('INVALID_OPTIONS', 'mqtt.protocolVersion must be 4 (MQTT 3.1.1) or 5')
+  }
+  if (o.properties !== undefined) record(o.properties, 'mqtt.properties')
+  if (o.will !== undefined) {
+    const will = record(o.will, 'mqtt.will')
+    validateTopicName(will.topic as string)
+    checkPayload(will.payload)
+    checkQos(will.qos)
+    if (will.retain !== undefined && typeof will.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'mqtt.will.retain must be a boolean')
+  }
+  return o as MqttConnectOptions
+}
+
+export function checkReconnectOptions(options: unknown): ReconnectOptions {
+  if (options === undefined) return RECONNECT_DEFAULTS
+  const o = { ...RECONNECT_DEFAULTS, ...record(options, 'reconnect') }
+  for (const [key, value] of Object.entries(o)) {
+    if (!(key in RECONNECT_DEFAULTS)) throw new HubError('INVALID_OPTIONS', `reconnect.${key} is not a supported option`)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new HubError('INVALID_OPTIONS', `reconnect.${key} must be a non-negative number`)
+    }
+  }
+  if (o.factor < 1 || o.jitter > 1 || o.minDelayMs > o.maxDelayMs) {
+    throw new HubError('INVALID_OPTIONS', 'reconnect needs factor >= 1, jitter <= 1 and minDelayMs <= maxDelayMs')
+  }
+  return o
+}
+
+export function checkTimeout(value: unknown, what: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!isInteger(value, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', `${what} must be a positive number of milliseconds`)
+  return value as number
+}
+
+export function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HubError('INVALID_OPTIONS', `${what} must be an object, got ${describe(value)}`)
+  }
+  return value as Record<string, unknown>
+}
+
+function isInteger(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+}
+
+/** A short description of a bad value for an error message (never the value of a string: it may be a secret). */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'string') return `a string`
+  return typeof value
+}

@@ -1,0 +1,127 @@
+/**
+ * The tab ⇄ worker contract, and nothing else: read this file first.
+ *
+ * Two channels connect a tab's Hub to the SharedWorker:
+ * - RPC: the worker exposes one narrow `TabApi` facade per connecting port (Comlink). Every call
+ *   is made by the tab and answered by the worker.
+ * - Events: a plain MessagePort the tab hands over in `open()`. The worker pushes `WorkerEvent`s
+ *   on it (status changes, batches of messages). Pushes need no reply, so they bypass Comlink:
+ *   no pending promise per message, and one postMessage carries a whole batch.
+ */
+import type { HubErrorCode } from './errors.ts'
+
+export const PROTOCOL_VERSION = 1
+
+export type QoS = 0 | 1 | 2
+export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
+
+/** MQTT 5 properties and will are passed through to MQTT.js as given (serialisable values only). */
+export type MqttProperties = Record<string, unknown>
+
+export interface WillMessage {
+  topic: string
+  payload: string | Uint8Array
+  qos?: QoS
+  retain?: boolean
+  properties?: MqttProperties
+}
+
+/** The serialisable part of MQTT.js's connect options. */
+export interface MqttConnectOptions {
+  clientId?: string
+  username?: string
+  password?: string
+  keepalive?: number
+  clean?: boolean
+  protocolVersion?: 4 | 5
+  connectTimeout?: number
+  will?: WillMessage
+  properties?: MqttProperties
+}
+
+/** The hub's own reconnect policy (MQTT.js's fixed `reconnectPeriod` is switched off). */
+export interface ReconnectOptions {
+  /** First delay after a lost connection. */
+  minDelayMs: number
+  /** Cap of the delay. */
+  maxDelayMs: number
+  /** Delay grows as `minDelayMs * factor ** attempt`. */
+  factor: number
+  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). */
+  jitter: number
+  /** The attempt counter resets only after a connection stayed up this long. */
+  stableAfterMs: number
+}
+
+export interface WireError {
+  code: HubErrorCode
+  message: string
+}
+
+export interface StatusEvent {
+  type: 'status'
+  status: HubStatus
+  /** Why the connection is not up (refused, lost, unreachable); absent when connected. */
+  error?: WireError
+}
+
+/** One message for one tab: sent once, with the ids of every subscription of that tab it matches. */
+export interface Delivery {
+  subs: number[]
+  topic: string
+  payload: Uint8Array
+  qos: QoS
+  retain: boolean
+}
+
+export interface MessagesEvent {
+  type: 'messages'
+  deliveries: Delivery[]
+}
+
+export type WorkerEvent = StatusEvent | MessagesEvent
+
+export interface SubscriptionSpec {
+  /** Chosen by the tab, unique within that tab's Hub. */
+  id: number
+  filter: string
+  qos: QoS
+}
+
+export interface OpenRequest {
+  protocol: number
+  name: string
+  url: string
+  mqtt: MqttConnectOptions
+  reconnect: ReconnectOptions
+  /** Web Lock the tab holds for its whole life; the worker's request for it is granted when the tab is gone. */
+  tabLock: string
+  /** Subscriptions to restore (after the worker restarted). */
+  subscriptions: SubscriptionSpec[]
+  /** Transferred: the worker pushes WorkerEvents here. */
+  events: MessagePort
+}
+
+export interface OpenResult {
+  /** Web Lock the worker holds for its whole life; granted to the tab when the worker dies. */
+  workerLock: string
+  status: StatusEvent
+}
+
+export interface PublishRequest {
+  topic: string
+  payload: string | Uint8Array
+  qos: QoS
+  retain: boolean
+}
+
+/** The facade the worker exposes on each port. One port serves one Hub instance of one tab. */
+export interface TabApi {
+  open(request: OpenRequest): Promise<OpenResult>
+  /** Resolves when the broker granted the subscription (or, while offline, once it is registered). */
+  subscribe(spec: SubscriptionSpec): Promise<void>
+  unsubscribe(id: number): Promise<void>
+  /** Resolves when MQTT.js has sent (QoS 0) or the broker acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP). */
+  publish(request: PublishRequest): Promise<void>
+  close(): Promise<void>
+}

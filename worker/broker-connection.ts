@@ -1,0 +1,197 @@
+import mqtt from 'mqtt'
+import type { IClientOptions, IPublishPacket, MqttClient, Packet } from 'mqtt'
+import { HubError } from '../src/errors.ts'
+import type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../src/protocol.ts'
+import { Backoff } from './backoff.ts'
+
+export interface ConnectInfo {
+  protocolVersion: 4 | 5
+  /** MQTT 5 brokers may say they do not support subscription identifiers (CONNACK property). */
+  subscriptionIdentifiers: boolean
+}
+
+/** What the connection tells its owner. Every call comes from the current MQTT.js client only. */
+export interface ConnectionListener {
+  statusChanged(status: HubStatus, error?: HubError): void
+  connected(info: ConnectInfo): void
+  disconnected(): void
+  message(packet: IPublishPacket): void
+  /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
+  subscribeAcked(filter: string, reasonCode: number): void
+}
+
+/** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "your credentials or identity". */
+const REFUSAL_CODES = new Set([1, 2, 4, 5, 0x80, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c])
+
+/**
+ * The one broker connection of a session: a small typed adapter over MQTT.js that owns the
+ * reconnect policy. Each attempt gets a fresh MQTT.js client (its `reconnectPeriod` is off), so
+ * no state of a dead connection leaks into the next one and callbacks of old clients are ignored.
+ */
+export class BrokerConnection {
+  private client: MqttClient | null = null
+  private readonly backoff: Backoff
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private connectedAt = 0
+  private everConnected = false
+  private closed = false
+  private lastError: HubError | undefined
+  /** SUBSCRIBE packet id → filter, to tell which filter a SUBACK is for. */
+  private readonly pendingSubacks = new Map<number, string>()
+
+  constructor(
+    private readonly url: string,
+    private readonly options: MqttConnectOptions & { clientId: string },
+    private readonly reconnect: ReconnectOptions,
+    private readonly listener: ConnectionListener,
+  ) {
+    this.backoff = new Backoff(reconnect)
+  }
+
+  get isConnected(): boolean {
+    return this.client?.connected === true
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.options.protocolVersion ?? 4
+  }
+
+  get reconnects(): number {
+    return this.backoff.attempts
+  }
+
+  start(): void {
+    this.attempt()
+  }
+
+  /** Reconnect now instead of waiting for the backoff (the browser came back online). */
+  retryNow(): void {
+    if (this.closed || this.client) return
+    clearTimeout(this.timer)
+    this.attempt()
+  }
+
+  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number): void {
+    const properties = subscriptionIdentifier ? { subscriptionIdentifier } : undefined
+    // The outcome arrives through `subscribeAcked`, in order with the messages.
+    this.client?.subscribe(filter, { qos, properties }, () => {})
+  }
+
+  unsubscribe(filter: string): Promise<void> {
+    const client = this.client
+    if (!client?.connected) return Promise.resolve()
+    return new Promise((resolve) => client.unsubscribe(filter, () => resolve()))
+  }
+
+  publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void): void {
+    const client = this.client
+    if (!client?.connected) return done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+    client.publish(topic, payload as string, { qos, retain }, (error) => {
+      if (client !== this.client) return // the connection died; the owner re-sends from its queue
+      done(error ? new HubError('PUBLISH_FAILED', `Publish to "${topic}" failed: ${error.message}`) : undefined)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.timer)
+    const client = this.client
+    this.client = null
+    this.listener.statusChanged('closed')
+    if (!client) return
+    client.removeAllListeners()
+    client.on('error', () => {})
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      client.end(false, {}, () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private attempt(): void {
+    this.timer = undefined
+    this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
+    const client = mqtt.connect(this.url, this.clientOptions())
+    this.client = client
+    client.on('connect', (connack) => {
+      this.connectedAt = Date.now()
+      this.everConnected = true
+      this.lastError = undefined
+      const available = connack.properties?.subscriptionIdentifiersAvailable
+      this.listener.connected({ protocolVersion: this.protocolVersion, subscriptionIdentifiers: available !== false })
+      this.listener.statusChanged('connected')
+    })
+    client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
+        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0]!.topic)
+      }
+    })
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd !== 'suback' || packet.messageId === undefined) return
+      const filter = this.pendingSubacks.get(packet.messageId)
+      if (filter === undefined) return
+      this.pendingSubacks.delete(packet.messageId)
+      this.listener.subscribeAcked(filter, packet.granted[0] as number)
+    })
+    client.on('message', (_topic, _payload, packet) => this.listener.message(packet))
+    client.on('error', (error) => {
+      this.lastError = describeError(error, this.url)
+    })
+    client.on('close', () => {
+      if (client === this.client) this.onClosed(client)
+    })
+  }
+
+  private onClosed(client: MqttClient): void {
+    const wasConnected = this.connectedAt > 0
+    this.client = null
+    this.pendingSubacks.clear()
+    client.removeAllListeners()
+    client.on('error', () => {})
+    client.end(true)
+    if (wasConnected) {
+      if (Date.now() - this.connectedAt >= this.reconnect.stableAfterMs) this.backoff.reset()
+      this.connectedAt = 0
+      this.lastError ??= new HubError('CONNECTION_LOST', 'The connection to the broker was lost')
+      this.listener.disconnected()
+    }
+    if (this.closed) return
+    this.lastError ??= new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(this.url)}`)
+    this.listener.statusChanged('offline', this.lastError)
+    this.timer = setTimeout(() => this.attempt(), this.backoff.next())
+  }
+
+  private clientOptions(): IClientOptions {
+    const { will, ...rest } = this.options
+    return {
+      ...rest,
+      will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
+      connectTimeout: this.options.connectTimeout ?? 10_000,
+      reconnectPeriod: 0,
+      resubscribe: false,
+    }
+  }
+}
+
+/** A HubError that says why, without credentials (they may be in the URL or in MQTT.js's text). */
+function describeError(error: Error & { code?: unknown }, url: string): HubError {
+  if (typeof error.code === 'number' && REFUSAL_CODES.has(error.code)) {
+    const reason = error.message.replace(/^Connection refused: /, '')
+    return new HubError('CONNECTION_REFUSED', `The broker refused the connection: ${reason} (reason code ${error.code})`)
+  }
+  return new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(url)}`)
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username) parsed.username = '***'
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '(invalid URL)'
+  }
+}

@@ -1,0 +1,116 @@
+import { HubError } from '../src/errors.ts'
+import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type TabApi } from '../src/protocol.ts'
+import { Session, type SessionConfig } from './session.ts'
+import { TabClient } from './tab-client.ts'
+
+/** How the worker learns that a tab is gone, and proves to tabs that it is alive (Web Locks in a browser). */
+export interface Liveness {
+  /** Lock the worker holds for its whole life; tabs wait for it to learn the worker died. */
+  readonly workerLock: string
+  /** Resolves once the worker holds `workerLock`. */
+  readonly workerLockHeld: Promise<void>
+  /** Calls `onGone` once the tab holding `tabLock` has closed, reloaded, navigated away or crashed. */
+  watchTab(tabLock: string, onGone: () => void): void
+}
+
+/** Every named session of this worker, and the narrow facade each connecting tab gets. */
+export class HubService {
+  private readonly sessions = new Map<string, Session>()
+
+  constructor(private readonly liveness: Liveness) {}
+
+  session(name: string): Session | undefined {
+    return this.sessions.get(name)
+  }
+
+  /** The browser came back online: do not wait for the backoff. */
+  retryAll(): void {
+    for (const session of this.sessions.values()) session.retryNow()
+  }
+
+  /** A facade for one port. It exposes only these calls, never the service or a session. */
+  facade(): TabApi {
+    let tab: TabClient | null = null
+    let session: Session | null = null
+    const attached = (): { tab: TabClient; session: Session } => {
+      if (!tab || !session) throw new HubError('CLOSED', 'This hub is not open (closed, or open() was not called)')
+      return { tab, session }
+    }
+    const detach = async (): Promise<void> => {
+      if (!tab || !session) return
+      const [gone, from] = [tab, session]
+      tab = session = null
+      gone.close()
+      if (from.removeTab(gone) && this.sessions.get(from.name) === from) {
+        this.sessions.delete(from.name)
+        await from.close()
+      }
+    }
+    return {
+      open: async (request: OpenRequest): Promise<OpenResult> => {
+        if (request.protocol !== PROTOCOL_VERSION) {
+          throw new HubError('WORKER_UNAVAILABLE', `The hub worker speaks protocol ${PROTOCOL_VERSION}, this tab ${request.protocol}: reload the page`)
+        }
+        if (tab) throw new HubError('INVALID_OPTIONS', 'This hub is already open')
+        await this.liveness.workerLockHeld
+        const target = await this.sessionFor(request.name, request)
+        tab = new TabClient(request.events)
+        session = target
+        target.addTab(tab)
+        this.liveness.watchTab(request.tabLock, () => void detach())
+        for (const spec of request.subscriptions) {
+          target.subscribe(tab, spec).catch((error: HubError) => tab?.send({ type: 'status', status: target.status.status, error }))
+        }
+        return { workerLock: this.liveness.workerLock, status: target.status }
+      },
+      subscribe: (spec) => {
+        const { tab, session } = attached()
+        return session.subscribe(tab, spec)
+      },
+      unsubscribe: async (id) => {
+        const { tab, session } = attached()
+        session.unsubscribe(tab, id)
+      },
+      publish: (request) => attached().session.publish(request),
+      close: detach,
+    }
+  }
+
+  private async sessionFor(name: string, config: SessionConfig): Promise<Session> {
+    const existing = this.sessions.get(name)
+    if (existing) {
+      const differences = differingFields(existing.config, config)
+      if (differences.length === 0) return existing
+      if (existing.tabs.size > 0) {
+        // Name the fields, never their values: they may be credentials.
+        throw new HubError('CONFIG_MISMATCH', `Connection "${name}" is already open with a different ${differences.join(', ')}; use another name or the same options`)
+      }
+      this.sessions.delete(name)
+      await existing.close()
+    }
+    const session = new Session(name, { url: config.url, mqtt: config.mqtt, reconnect: config.reconnect })
+    this.sessions.set(name, session)
+    return session
+  }
+}
+
+function differingFields(a: SessionConfig, b: SessionConfig): string[] {
+  const fields: string[] = []
+  if (a.url !== b.url) fields.push('url')
+  for (const key of new Set([...Object.keys(a.mqtt), ...Object.keys(b.mqtt)]) as Set<keyof SessionConfig['mqtt']>) {
+    if (canonical(a.mqtt[key]) !== canonical(b.mqtt[key])) fields.push(`mqtt.${key}`)
+  }
+  if (canonical(a.reconnect) !== canonical(b.reconnect)) fields.push('reconnect')
+  return fields
+}
+
+/** JSON with sorted keys and bytes as arrays, so that equal options compare equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Uint8Array) return Array.from(v)
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)))
+    }
+    return v
+  }) ?? 'undefined'
+}

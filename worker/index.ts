@@ -1,0 +1,27 @@
+/// <reference lib="webworker" />
+/**
+ * The SharedWorker entry: one per origin (and worker name). It holds the only broker connection
+ * per connection name and serves every tab through a facade on the tab's port.
+ */
+import { exposeTabApi } from './expose.ts'
+import { HubService } from './hub-service.ts'
+
+declare const self: SharedWorkerGlobalScope
+
+const workerLock = `mqtt-hub:worker:${crypto.randomUUID()}`
+const workerLockHeld = new Promise<void>((held) => {
+  void navigator.locks.request(workerLock, () => {
+    held()
+    return new Promise<never>(() => {}) // held until this worker dies
+  })
+})
+
+const service = new HubService({
+  workerLock,
+  workerLockHeld,
+  // The tab holds its lock for its whole life, so our request is granted once the tab is gone.
+  watchTab: (tabLock, onGone) => void navigator.locks.request(tabLock, () => onGone()),
+})
+
+self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]!))
+self.addEventListener('online', () => service.retryAll())
