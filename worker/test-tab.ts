@@ -1,0 +1,109 @@
+// Test support (not shipped): a tab as the worker sees it, driven from Node through the real
+// Comlink facade over a MessageChannel, with the worker's liveness signal under the test's control.
+import * as Comlink from 'comlink'
+import { HubError } from '../src/errors.ts'
+import { RECONNECT_DEFAULTS } from '../src/options.ts'
+import {
+  PROTOCOL_VERSION, type Delivery, type MqttConnectOptions, type OpenRequest, type QoS, type StatusEvent, type TabApi,
+  type WorkerEvent,
+} from '../src/protocol.ts'
+import { exposeTabApi } from './expose.ts'
+import { HubService, type Liveness } from './hub-service.ts'
+
+export class TestWorker {
+  private readonly gone = new Map<string, () => void>()
+  readonly service: HubService
+  private tabs = 0
+
+  constructor() {
+    const liveness: Liveness = {
+      workerLock: 'test-worker',
+      workerLockHeld: Promise.resolve(),
+      watchTab: (tabLock, onGone) => this.gone.set(tabLock, onGone),
+    }
+    this.service = new HubService(liveness)
+  }
+
+  /** Connects a new tab, as `onconnect` does for a real port. */
+  tab(): TestTab {
+    const channel = new MessageChannel()
+    exposeTabApi(this.service.facade(), channel.port1)
+    const lock = `tab-${++this.tabs}`
+    return new TestTab(Comlink.wrap<TabApi>(channel.port2), lock, () => this.gone.get(lock)?.())
+  }
+}
+
+export interface OpenOptions {
+  url: string
+  name?: string
+  mqtt?: MqttConnectOptions
+}
+
+export class TestTab {
+  readonly statuses: StatusEvent[] = []
+  readonly deliveries: Delivery[] = []
+  private nextId = 1
+  private listeners = new Set<() => void>()
+
+  constructor(
+    readonly remote: Comlink.Remote<TabApi>,
+    readonly lock: string,
+    /** What the worker sees when the tab closes, crashes or navigates away (its Web Lock is released). */
+    readonly crash: () => void,
+  ) {}
+
+  async open(options: OpenOptions): Promise<StatusEvent> {
+    const events = new MessageChannel()
+    events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => {
+      if (event.data.type === 'status') this.statuses.push(event.data)
+      else this.deliveries.push(...event.data.deliveries)
+      for (const listener of this.listeners) listener()
+    }
+    const request: OpenRequest = {
+      protocol: PROTOCOL_VERSION,
+      name: options.name ?? 'default',
+      url: options.url,
+      mqtt: options.mqtt ?? {},
+      reconnect: { ...RECONNECT_DEFAULTS, minDelayMs: 100, maxDelayMs: 500 },
+      tabLock: this.lock,
+      subscriptions: [],
+      events: events.port2,
+    }
+    const opened = await this.remote.open(Comlink.transfer(request, [events.port2]))
+    this.statuses.push(opened.status)
+    return opened.status
+  }
+
+  async subscribe(filter: string, qos: QoS = 0): Promise<number> {
+    const id = this.nextId++
+    await this.remote.subscribe({ id, filter, qos })
+    return id
+  }
+
+  /** Messages delivered to one subscription of this tab, as "topic payload" strings. */
+  received(id: number): string[] {
+    return this.deliveries.filter((d) => d.subs.includes(id)).map((d) => `${d.topic} ${new TextDecoder().decode(d.payload)}`)
+  }
+
+  get status(): string {
+    return this.statuses.at(-1)?.status ?? 'none'
+  }
+
+  /** Waits until `check` holds, re-checking after every event from the worker. */
+  until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    if (check()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener)
+        reject(new HubError('TIMEOUT', `Timed out waiting for ${what}`))
+      }, timeoutMs)
+      const listener = (): void => {
+        if (!check()) return
+        clearTimeout(timer)
+        this.listeners.delete(listener)
+        resolve()
+      }
+      this.listeners.add(listener)
+    })
+  }
+}
