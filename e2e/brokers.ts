@@ -1,0 +1,300 @@
+// Real brokers for tests: the embedded aedes (in-process) and mosquitto (a child process), behind
+// one interface, each able to say what clients really sent it and to simulate an outage.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { connect as tcpConnect, createServer as createTcpServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import mqtt from 'mqtt'
+import { startAedesBroker, type BrokerPublishOptions, type BrokerStats } from '../demo/broker.mjs'
+
+export type { BrokerPublishOptions, BrokerStats }
+
+export interface TestBroker {
+  kind: 'aedes' | 'mosquitto'
+  /** `ws://127.0.0.1:PORT`, for the hub and for browsers */
+  url: string
+  /** What clients did so far; waits for the broker to finish reporting what it just did. */
+  stats(): Promise<BrokerStats>
+  /** Forgets counted events; `connected` and `clients` still describe the live connections. */
+  resetStats(): Promise<void>
+  /** Drops every connection and stops accepting new ones, like a crash. */
+  stop(): Promise<void>
+  /** Accepts connections again on the same port. */
+  start(): Promise<void>
+  close(): Promise<void>
+  /** Publishes from the broker side; not counted in `stats()`. */
+  publish(topic: string, payload: string | Buffer, opts?: BrokerPublishOptions): Promise<void>
+}
+
+const MOSQUITTO = '/usr/sbin/mosquitto'
+const HOST = '127.0.0.1'
+/** Client ids with this prefix are the helpers' own and are left out of mosquitto's stats. */
+export const BROKER_SIDE_CLIENT_PREFIX = 'broker-side-'
+/** The broker has reported everything once its log has been quiet this long. */
+const LOG_IDLE_MS = 50
+const READY_TIMEOUT_MS = 10_000
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer()
+    server.once('error', reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startAedes(port = 0): Promise<TestBroker> {
+  const broker = await startAedesBroker({ port, host: HOST })
+  return {
+    kind: 'aedes',
+    url: broker.url,
+    // aedes counts in-process; one short pause lets socket events already in flight land.
+    stats: async () => { await sleep(20); return broker.stats() },
+    resetStats: async () => { await sleep(20); broker.resetStats() },
+    stop: () => broker.stop(),
+    start: () => broker.start(),
+    close: () => broker.close(),
+    publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+  }
+}
+
+export async function startMosquitto(): Promise<TestBroker> {
+  const tcpPort = await freePort()
+  let wsPort = await freePort()
+  while (wsPort === tcpPort) wsPort = await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-mosquitto-'))
+  const config = join(dir, 'mosquitto.conf')
+  await writeFile(config, mosquittoConfig(tcpPort, wsPort))
+
+  const log = new MosquittoLog()
+  // 'close' (not 'exit') also waits for the log pipes to drain, so stats() sees every line.
+  let proc: { child: ChildProcess; closed: Promise<void> } | null = null
+
+  async function start(): Promise<void> {
+    if (proc) return
+    const child = spawn(MOSQUITTO, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
+    proc = { child, closed }
+    if (child.stdout) log.attach(child.stdout)
+    if (child.stderr) log.attach(child.stderr)
+    try {
+      await waitReady(closed, [tcpPort, wsPort], log)
+    } catch (err) {
+      await stop()
+      throw err
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!proc) return
+    const { child, closed } = proc
+    proc = null
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGKILL')
+    }
+    await closed
+    log.brokerDown()
+  }
+
+  async function publish(topic: string, payload: string | Buffer, opts: BrokerPublishOptions = {}) {
+    const client = await mqtt.connectAsync(`mqtt://${HOST}:${tcpPort}`, {
+      clientId: `${BROKER_SIDE_CLIENT_PREFIX}${Math.random().toString(16).slice(2, 10)}`,
+      reconnectPeriod: 0,
+    }, false)
+    try {
+      await client.publishAsync(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false })
+    } finally {
+      await client.endAsync()
+    }
+  }
+
+  try {
+    await start()
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    kind: 'mosquitto',
+    url: `ws://${HOST}:${wsPort}`,
+    stats: async () => { await log.settle(); return log.snapshot() },
+    resetStats: async () => { await log.settle(); log.reset() },
+    stop,
+    start,
+    async close() {
+      await stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+    publish,
+  }
+}
+
+function mosquittoConfig(tcpPort: number, wsPort: number): string {
+  // Without `socket_domain ipv4` mosquitto 2.0 binds every interface despite the address; a
+  // websockets-only config fails to start. stderr is unbuffered (stdout is not, when piped).
+  return [
+    'allow_anonymous true',
+    'persistence false',
+    'log_dest stderr',
+    'log_type all',
+    'log_timestamp false',
+    'connection_messages true',
+    `listener ${tcpPort} ${HOST}`,
+    'socket_domain ipv4',
+    `listener ${wsPort} ${HOST}`,
+    'socket_domain ipv4',
+    'protocol websockets',
+    '',
+  ].join('\n')
+}
+
+async function waitReady(closed: Promise<void>, ports: number[], log: MosquittoLog): Promise<void> {
+  const exited = closed.then((): never => {
+    throw new Error(`mosquitto exited before listening:\n${log.output()}`)
+  })
+  exited.catch(() => {}) // only raced below
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  for (const port of ports) {
+    while (!(await Promise.race([canConnect(port), exited]))) {
+      if (Date.now() > deadline) {
+        throw new Error(`mosquitto not listening on ${HOST}:${port} after ${READY_TIMEOUT_MS} ms:\n${log.output()}`)
+      }
+      await sleep(20)
+    }
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, HOST)
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => { socket.destroy(); resolve(false) })
+  })
+}
+
+/**
+ * Builds BrokerStats from mosquitto 2.0's log (`log_type all`, `connection_messages true`):
+ *   New client connected from 127.0.0.1:53282 as ID (p2, c1, k60).
+ *   Client ID disconnected. | Client ID closed its connection. | Client ID has exceeded timeout, ...
+ *   Received SUBSCRIBE from ID            then per filter   \tFILTER (QoS n)   and   ID n FILTER
+ *   Received UNSUBSCRIBE from ID          then per filter   \tFILTER           and   ID FILTER
+ *   Received PUBLISH from ID (d0, q1, r0, m18141, 'a/b/c', ... (2 bytes))
+ */
+class MosquittoLog {
+  private tail: string[] = []
+  private lastDataAt = 0
+  private live = new Set<string>()
+  /** ids whose old connection was taken over and has yet to log its close */
+  private takenOver = new Map<string, number>()
+  private counts = { connects: 0, published: 0 }
+  private subscribes: BrokerStats['subscribes'] = []
+  private unsubscribes: BrokerStats['unsubscribes'] = []
+  /** the SUBSCRIBE or UNSUBSCRIBE whose filter lines come next */
+  private packet: { kind: 'subscribe' | 'unsubscribe'; clientId: string } | null = null
+
+  /** Reads one output stream of the process, line by line. */
+  attach(stream: Readable): void {
+    let partial = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (text: string) => {
+      this.lastDataAt = Date.now()
+      const lines = (partial + text).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) this.line(line)
+    })
+    stream.on('end', () => { if (partial) this.line(partial) })
+  }
+
+  /** Resolves once the log has been quiet for LOG_IDLE_MS (at most 2 s). */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + 2000
+    do await sleep(LOG_IDLE_MS)
+    while (Date.now() - this.lastDataAt < LOG_IDLE_MS && Date.now() < deadline)
+  }
+
+  /** A killed broker logs nothing more: nobody is connected to it any longer. */
+  brokerDown(): void {
+    this.live.clear()
+    this.takenOver.clear()
+    this.packet = null
+  }
+
+  reset(): void {
+    this.counts = { connects: 0, published: 0 }
+    this.subscribes = []
+    this.unsubscribes = []
+  }
+
+  snapshot(): BrokerStats {
+    const clients = [...this.live]
+    return {
+      connected: clients.length,
+      connects: this.counts.connects,
+      clients,
+      subscribes: this.subscribes.map((s) => ({ ...s })),
+      unsubscribes: this.unsubscribes.map((u) => ({ ...u })),
+      published: this.counts.published,
+    }
+  }
+
+  /** the last lines mosquitto wrote, for error messages */
+  output(): string {
+    return this.tail.join('\n')
+  }
+
+  private line(line: string): void {
+    this.tail.push(line)
+    if (this.tail.length > 40) this.tail.shift()
+    const at = Date.now()
+    let m: RegExpMatchArray | null
+
+    if (line.startsWith('\t')) {
+      const packet = this.packet
+      if (!packet || isOwn(packet.clientId)) return
+      if (packet.kind === 'unsubscribe') {
+        this.unsubscribes.push({ clientId: packet.clientId, filter: line.slice(1), at })
+      } else if ((m = /^\t(.*) \(QoS (\d)\)$/.exec(line))) {
+        this.subscribes.push({ clientId: packet.clientId, filter: m[1]!, qos: Number(m[2]), at })
+      }
+      return
+    }
+    // The "ID n FILTER" echo lines sit between filter lines; any other packet line ends the list.
+    if (/^(Received|Sending|New client|Client|Socket error|Bad socket) /.test(line)) this.packet = null
+
+    if ((m = /^Received (SUBSCRIBE|UNSUBSCRIBE) from (.*)$/.exec(line))) {
+      this.packet = { kind: m[1] === 'SUBSCRIBE' ? 'subscribe' : 'unsubscribe', clientId: m[2]! }
+    } else if ((m = /^New client connected from \S+ as (.*) \(p\d+, c\d+, k\d+/.exec(line))) {
+      if (isOwn(m[1]!)) return
+      this.live.add(m[1]!)
+      this.counts.connects++
+    } else if ((m = /^Received PUBLISH from (.*) \(d\d, q\d, r\d, m\d+, '/.exec(line))) {
+      if (!isOwn(m[1]!)) this.counts.published++
+    } else if ((m = /^Client (.*) already connected, closing old connection\.$/.exec(line))) {
+      this.takenOver.set(m[1]!, (this.takenOver.get(m[1]!) ?? 0) + 1)
+    } else if (
+      (m = /^Client (.*?) (?:disconnected|closed its connection|has exceeded timeout|been disconnected)/.exec(line)) ||
+      (m = /^(?:Socket error on client|Bad socket read\/write on client) (.*?)[,:]/.exec(line))
+    ) {
+      this.closed(m[1]!)
+    }
+  }
+
+  private closed(clientId: string): void {
+    // After a takeover [MQTT-3.1.4-2] the old connection's close is logged under the same id.
+    const old = this.takenOver.get(clientId) ?? 0
+    if (old === 0) this.live.delete(clientId)
+    else if (old === 1) this.takenOver.delete(clientId)
+    else this.takenOver.set(clientId, old - 1)
+  }
+}
+
+function isOwn(clientId: string): boolean {
+  return clientId.startsWith(BROKER_SIDE_CLIENT_PREFIX)
+}
