@@ -44,7 +44,7 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     await broker.resetStats()
     const p = prefix()
     const tabs = await openTabs(4)
-    const ids = []
+    const ids: number[] = []
     for (const tab of tabs) ids.push(await tab.subscribe(`${p}/+`, 1))
     await broker.publish(`${p}/x`, 'hello', { qos: 1 })
     for (const [i, tab] of tabs.entries()) await tab.until(() => tab.received(ids[i]!).length === 1, 'the message')

@@ -1,0 +1,88 @@
+// A page that uses mqtt-hub as an app would, with a small API the e2e tests drive through
+// page.evaluate(): everything it received is recorded so that tests can count.
+import { createHub, HubError, type Hub, type HubOptions, type QoS, type Subscription } from '../../src/index.ts'
+
+interface Received {
+  topic: string
+  text: string
+  qos: number
+  retain: boolean
+}
+
+const hubs: Hub[] = []
+const subscriptions = new Map<string, Subscription>()
+const received = new Map<string, Received[]>()
+const statuses: string[] = []
+
+function errorOf(error: unknown): { code: string; message: string } {
+  if (error instanceof HubError) return { code: error.code, message: error.message }
+  return { code: 'NOT_A_HUB_ERROR', message: String(error) }
+}
+
+const harness = {
+  /** Opens a hub (the first one of the page unless told otherwise) and waits until it is connected. */
+  async open(options: HubOptions & { waitReady?: boolean }): Promise<number> {
+    const hub = createHub(options)
+    hubs.push(hub)
+    hub.onStatus((status) => statuses.push(status))
+    if (options.waitReady !== false) await hub.ready(15_000)
+    return hubs.length - 1
+  },
+
+  async subscribe(key: string, filter: string, qos: QoS = 0, hub = 0): Promise<void> {
+    received.set(key, [])
+    const sub = await hubs[hub]!.subscribe(filter, (m) => {
+      received.get(key)!.push({ topic: m.topic, text: m.text(), qos: m.qos, retain: m.retain })
+    }, { qos })
+    subscriptions.set(key, sub)
+  },
+
+  async unsubscribe(key: string): Promise<void> {
+    await subscriptions.get(key)!.unsubscribe()
+  },
+
+  publish(topic: string, payload: string, qos: QoS = 0, retain = false, hub = 0): Promise<void> {
+    return hubs[hub]!.publish(topic, payload, { qos, retain })
+  },
+
+  received(key: string): Received[] {
+    return received.get(key) ?? []
+  },
+
+  texts(key: string): string[] {
+    return (received.get(key) ?? []).map((m) => `${m.topic} ${m.text}${m.retain ? ' (retained)' : ''}`)
+  },
+
+  status(hub = 0): string {
+    return hubs[hub]?.status ?? 'none'
+  },
+
+  statuses(): string[] {
+    return statuses
+  },
+
+  /** Runs `fn` and returns the HubError it threw or rejected with (code and message), or null. */
+  async errorOf(fn: () => unknown): Promise<{ code: string; message: string } | null> {
+    try {
+      await fn()
+      return null
+    } catch (error) {
+      return errorOf(error)
+    }
+  },
+
+  hub(index = 0): Hub {
+    return hubs[index]!
+  },
+
+  createHub,
+}
+
+declare global {
+  interface Window {
+    harness: typeof harness
+  }
+}
+
+window.harness = harness
+document.getElementById('state')!.textContent = 'ready'

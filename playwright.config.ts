@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs'
+import { defineConfig } from '@playwright/test'
+import type { BrokerOptions } from './e2e/fixtures.ts'
+
+// Debian's Chromium where it exists (Playwright cannot download a browser here), else Playwright's own.
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+
+export const HARNESS_PORT = 5174
+
+export default defineConfig<BrokerOptions>({
+  testDir: 'e2e',
+  testMatch: '*.spec.ts',
+  workers: 1,
+  fullyParallel: false,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  forbidOnly: true,
+  retries: 0,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${HARNESS_PORT}`,
+    launchOptions: {
+      executablePath,
+      args: [
+        '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    // Behaviour every broker must show the same: once per broker and protocol version.
+    { name: 'aedes-3.1.1', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
+    { name: 'mosquitto-3.1.1', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'mosquitto', protocolVersion: 4 } },
+    { name: 'mosquitto-5', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'mosquitto', protocolVersion: 5 } },
+    // Tab-side behaviour that does not depend on the broker (validation, worker faults): once, on aedes.
+    { name: 'tab', testMatch: 'tab-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
+  ],
+  webServer: {
+    // `node .../vite.js`, not npx: killing an npx wrapper would orphan the server.
+    command: `node node_modules/vite/bin/vite.js --config e2e/harness/vite.config.ts`,
+    url: `http://127.0.0.1:${HARNESS_PORT}/e2e/harness/index.html`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+})
