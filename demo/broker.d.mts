@@ -39,4 +39,6 @@ export function startAedesBroker(options?: {
   port?: number
   host?: string
   controlPort?: number
+  /** When given, only clients that present these may connect (others get CONNACK 4). */
+  credentials?: { username: string; password: string }
 }): Promise<AedesBroker>

@@ -127,11 +127,19 @@ function publishFromBroker (broker, topic, payload, { qos = 0, retain = false } 
 
 /**
  * Starts an aedes broker served over WebSocket on `host:port` (any path, subprotocol `mqtt`).
- * @param {{ port?: number, host?: string, controlPort?: number }} [options]
+ * @param {{ port?: number, host?: string, controlPort?: number, credentials?: { username: string, password: string } }} [options]
+ *   credentials: when given, only clients that present them may connect (CONNACK 4 otherwise).
  * @returns {Promise<AedesBroker>}
  */
-export async function startAedesBroker ({ port = 1884, host = '127.0.0.1', controlPort } = {}) {
-  const broker = await Aedes.createBroker()
+export async function startAedesBroker ({ port = 1884, host = '127.0.0.1', controlPort, credentials } = {}) {
+  const broker = await Aedes.createBroker(credentials
+    ? {
+        authenticate: (_client, username, password, done) => {
+          const ok = username === credentials.username && password?.toString() === credentials.password
+          done(ok ? null : Object.assign(new Error('Bad username or password'), { returnCode: 4 }), ok)
+        },
+      }
+    : {})
   const stats = trackStats(broker)
   /** @type {Awaited<ReturnType<typeof listenWebSocket>> | null} */
   let listener = await listenWebSocket(broker, port, host)

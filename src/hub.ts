@@ -92,6 +92,8 @@ class TabHub implements Hub {
   private link: Promise<Link> | null = null
   private relinkAttempt = 0
   private closed = false
+  /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
+  private fatal: HubError | undefined
   private readonly lockHeld: Promise<void>
   private releaseLock: () => void = () => {}
 
@@ -117,7 +119,7 @@ class TabHub implements Hub {
         return new Promise<void>((release) => (this.releaseLock = release))
       })
     })
-    this.link = this.connect()
+    this.link = this.startLink()
   }
 
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void {
@@ -131,7 +133,7 @@ class TabHub implements Hub {
   }
 
   ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
-    if (this.closed) return Promise.reject(closedError())
+    if (this.closed) return Promise.reject(this.fatal ?? closedError())
     if (this.status === 'connected') return Promise.resolve()
     const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
     return new Promise((resolve, reject) => {
@@ -147,7 +149,7 @@ class TabHub implements Hub {
       }, limit)
       const stop = this.onStatus((status, error) => {
         if (status === 'connected') settle()
-        else if (status === 'closed') settle(closedError())
+        else if (status === 'closed') settle(this.fatal ?? closedError())
         else if (error?.code === 'CONNECTION_REFUSED') settle(error)
       })
     })
@@ -206,7 +208,7 @@ class TabHub implements Hub {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw closedError()
+    if (this.closed) throw this.fatal ?? closedError()
   }
 
   /** One call to the worker: never hangs (TIMEOUT) and fails fast when the worker dies (WORKER_UNAVAILABLE). */
@@ -221,8 +223,14 @@ class TabHub implements Hub {
   }
 
   private currentLink(): Promise<Link> {
-    this.link ??= this.connect()
+    this.link ??= this.startLink()
     return this.link
+  }
+
+  private startLink(): Promise<Link> {
+    const link = this.connect()
+    link.catch(() => {}) // a failure reaches callers through call(), and relinking through onLinkLost
+    return link
   }
 
   private async connect(): Promise<Link> {
@@ -263,9 +271,19 @@ class TabHub implements Hub {
       this.onEvent(opened.status)
       return link
     } catch (error) {
-      lose(toHubError(error))
-      throw toHubError(error)
+      const failure = toHubError(error)
+      if (failure.code === 'CONFIG_MISMATCH') this.fail(failure)
+      lose(failure)
+      throw failure
     }
+  }
+
+  /** The worker will never accept this hub as configured: stop, and say why on every call. */
+  private fail(error: HubError): void {
+    this.fatal = error
+    this.setStatus('closed', error)
+    this.closed = true
+    this.releaseLock()
   }
 
   /** The worker died or never started: start a new one (restoring every subscription), with a growing delay. */
@@ -276,7 +294,7 @@ class TabHub implements Hub {
     this.setStatus('connecting', new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped; starting a new one'))
     const delay = RELINK_DELAYS_MS[Math.min(this.relinkAttempt++, RELINK_DELAYS_MS.length - 1)]!
     setTimeout(() => {
-      if (!this.closed && !this.link) this.link = this.connect()
+      if (!this.closed && !this.link) this.link = this.startLink()
     }, delay)
   }
 

@@ -1,0 +1,121 @@
+// Faults outside the tab: a worker that cannot start, a broker that refuses or is not there, a
+// second tab asking for the same connection name with other options. No call hangs.
+import { startAedesBroker } from '../demo/broker.mjs'
+import { freePort } from './brokers.ts'
+import { expect, openTab, test } from './fixtures.ts'
+
+declare const harness: Window['harness']
+
+test('a worker script that fails to load makes calls reject with WORKER_UNAVAILABLE within seconds', async ({ context, broker }) => {
+  const page = await openTab(context)
+  const outcome = await page.evaluate(async (url) => {
+    const hub = harness.createHub({
+      url,
+      name: 'broken',
+      worker: () => new SharedWorker('/e2e/harness/missing-worker.js', { type: 'module', name: 'broken-worker' }),
+    })
+    const started = performance.now()
+    const error = await harness.errorOf(() => hub.publish('t', 'x'))
+    const elapsed = performance.now() - started
+    await hub.close()
+    return { code: error?.code, elapsed }
+  }, broker.url)
+  expect(outcome.code).toBe('WORKER_UNAVAILABLE')
+  expect(outcome.elapsed).toBeLessThan(10_000) // bounded by the call timeout, never a hang
+})
+
+test('a broker that refuses the credentials gives CONNECTION_REFUSED with the reason, backs off, and never shows the password', async ({ context }) => {
+  const secured = await startAedesBroker({ port: await freePort(), credentials: { username: 'app', password: 'right' } })
+  try {
+    const page = await openTab(context)
+    const outcome = await page.evaluate(async (url) => {
+      const hub = harness.createHub({ url, mqtt: { username: 'app', password: 'hunter2-secret' }, reconnect: { minDelayMs: 200 } })
+      const error = await harness.errorOf(() => hub.ready(5_000))
+      await new Promise((r) => setTimeout(r, 2_000))
+      const status = hub.status
+      const last = hub.lastError?.code
+      await hub.close()
+      return { code: error?.code, message: error?.message ?? '', status, last }
+    }, secured.url)
+    expect(outcome.code).toBe('CONNECTION_REFUSED')
+    expect(outcome.message).toContain('Bad username or password')
+    expect(outcome.message).not.toContain('hunter2')
+    expect(['offline', 'reconnecting']).toContain(outcome.status)
+    expect(outcome.last).toBe('CONNECTION_REFUSED')
+    // Backoff, not a tight loop: 200 ms doubling (±25 %) allows about 4 attempts in 2.x s.
+    expect(secured.stats().connects).toBe(0)
+
+    const good = await page.evaluate(async (url) => {
+      const hub = harness.createHub({ url, name: 'good', mqtt: { username: 'app', password: 'right' } })
+      await hub.ready(5_000)
+      const status = hub.status
+      await hub.close()
+      return status
+    }, secured.url)
+    expect(good).toBe('connected')
+  } finally {
+    await secured.close()
+  }
+})
+
+test('a refused broker is retried with a growing delay, not in a tight loop', async ({ context }) => {
+  const secured = await startAedesBroker({ port: await freePort(), credentials: { username: 'app', password: 'right' } })
+  try {
+    const page = await openTab(context)
+    const attempts = await page.evaluate(async (url) => {
+      const hub = harness.createHub({ url, mqtt: { username: 'app', password: 'wrong' }, reconnect: { minDelayMs: 100, jitter: 0 } })
+      let count = 0
+      hub.onStatus((s) => { if (s === 'connecting' || s === 'reconnecting') count++ })
+      await new Promise((r) => setTimeout(r, 3_000))
+      await hub.close()
+      return count
+    }, secured.url)
+    // Delays 100, 200, 400, 800, 1600 ms: at most 5 attempts after the first in 3 s (a tight loop makes hundreds).
+    expect(attempts).toBeGreaterThanOrEqual(3)
+    expect(attempts).toBeLessThanOrEqual(6)
+  } finally {
+    await secured.close()
+  }
+})
+
+test('a broker that is not listening: ready() times out with the reason, status is offline, and it connects once the broker comes', async ({ context }) => {
+  const port = await freePort()
+  const page = await openTab(context)
+  const before = await page.evaluate(async (url) => {
+    const hub = harness.hub(await harness.open({ url, reconnect: { minDelayMs: 100, maxDelayMs: 300 }, waitReady: false }))
+    const error = await harness.errorOf(() => hub.ready(1_500))
+    return { code: error?.code, message: error?.message ?? '', status: hub.status }
+  }, `ws://127.0.0.1:${port}`)
+  expect(before.code).toBe('TIMEOUT')
+  expect(before.message).toContain('Cannot reach the broker')
+  expect(['offline', 'reconnecting']).toContain(before.status)
+
+  const late = await startAedesBroker({ port })
+  try {
+    await expect.poll(() => page.evaluate(() => harness.hub().status)).toBe('connected')
+  } finally {
+    await page.evaluate(() => harness.hub().close())
+    await late.close()
+  }
+})
+
+test('a tab asking for a connection name already open with other options gets CONFIG_MISMATCH; the first tab is unaffected', async ({ context, broker, prefix }) => {
+  const [a, b] = [await openTab(context), await openTab(context)]
+  await a.evaluate((url) => harness.open({ url, name: 'orders', mqtt: { keepalive: 30 } }).then(() => {}), broker.url)
+  await a.evaluate((f) => harness.subscribe('k', f), `${prefix}/#`)
+  const mismatch = await b.evaluate(async (url) => {
+    const hub = harness.createHub({ url, name: 'orders', mqtt: { keepalive: 45, password: 'sekret' } })
+    const error = await harness.errorOf(() => hub.ready(5_000))
+    const later = await harness.errorOf(() => hub.publish('t', 'x'))
+    return { code: error?.code, message: error?.message ?? '', later: later?.code, status: hub.status }
+  }, broker.url)
+  expect(mismatch.code).toBe('CONFIG_MISMATCH')
+  expect(mismatch.message).toContain('mqtt.keepalive')
+  expect(mismatch.message).not.toContain('sekret')
+  expect(mismatch.later).toBe('CONFIG_MISMATCH')
+  expect(mismatch.status).toBe('closed')
+
+  await b.evaluate((url) => harness.open({ url, name: 'orders', mqtt: { keepalive: 30 } }).then(() => {}), broker.url)
+  await b.evaluate((t) => harness.publish(t, 'same options work'), `${prefix}/x`)
+  await expect.poll(() => a.evaluate(() => harness.texts('k'))).toEqual([`${prefix}/x same options work`])
+})
