@@ -153,6 +153,24 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     await other.until(() => other.status === 'connected', 'the second connection')
   })
 
+  it('checks what a tab sends even when it bypasses the stub, so the shared connection survives [MQTT-4.7.1-2] [MQTT-3.3.2-2]', async () => {
+    worker = new TestWorker()
+    const p = prefix()
+    const [rogue, good] = await openTabs(2)
+    const id = await good!.subscribe(`${p}/#`)
+    const codes = await Promise.all([
+      rogue!.remote.subscribe({ id: 90, filter: 'a/#/b', qos: 0 }),
+      rogue!.remote.subscribe({ id: 91, filter: 'ok', qos: 3 as 0 }),
+      rogue!.remote.publish({ topic: 'a/+', payload: 'x', qos: 0, retain: false }),
+      rogue!.remote.publish({ topic: 'ok', payload: { not: 'bytes' } as unknown as string, qos: 0, retain: false }),
+    ].map((call) => call.then(() => 'accepted', (error: HubError) => error.code)))
+    expect(codes).toEqual(['INVALID_TOPIC_FILTER', 'INVALID_QOS', 'INVALID_TOPIC_NAME', 'INVALID_PAYLOAD'])
+    await rogue!.remote.publish({ topic: `${p}/fine`, payload: 'still shared', qos: 1, retain: false })
+    await good!.until(() => good!.received(id).length === 1, 'a message after the rejected calls')
+    expect(good!.status).toBe('connected')
+    expect((await broker.stats()).connected).toBe(1)
+  })
+
   it('reconnects after a broker outage, subscribes again and delivers again', async () => {
     worker = new TestWorker()
     const p = prefix()

@@ -1,5 +1,9 @@
 import { HubError } from '../src/errors.ts'
-import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type TabApi } from '../src/protocol.ts'
+import {
+  checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkUrl,
+} from '../src/options.ts'
+import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type SubscriptionSpec, type TabApi } from '../src/protocol.ts'
+import { validateTopicFilter, validateTopicName } from '../src/topic.ts'
 import { Session, type SessionConfig } from './session.ts'
 import { TabClient } from './tab-client.ts'
 
@@ -53,25 +57,35 @@ export class HubService {
         }
         if (tab) throw new HubError('INVALID_OPTIONS', 'This hub is already open')
         await this.liveness.workerLockHeld
-        const target = await this.sessionFor(request.name, request)
+        const target = await this.sessionFor(checkName(request.name), {
+          url: checkUrl(request.url),
+          mqtt: checkMqttOptions(request.mqtt),
+          reconnect: checkReconnectOptions(request.reconnect),
+        })
         tab = new TabClient(request.events)
         session = target
         target.addTab(tab)
         this.liveness.watchTab(request.tabLock, () => void detach())
-        for (const spec of request.subscriptions) {
-          target.subscribe(tab, spec).catch((error: HubError) => tab?.send({ type: 'status', status: target.status.status, error }))
-        }
+        for (const spec of request.subscriptions) void restore(target, tab, spec)
         return { workerLock: this.liveness.workerLock, status: target.status }
       },
-      subscribe: (spec) => {
+      // The tab validated already; checking again costs little and keeps a stale or hostile
+      // tab from making the broker drop the connection every tab shares.
+      subscribe: async (spec) => {
         const { tab, session } = attached()
-        return session.subscribe(tab, spec)
+        return session.subscribe(tab, checkSpec(spec))
       },
       unsubscribe: async (id) => {
         const { tab, session } = attached()
         session.unsubscribe(tab, id)
       },
-      publish: (request) => attached().session.publish(request),
+      publish: async (request) => {
+        const { session } = attached()
+        validateTopicName(request.topic)
+        const payload = checkPayload(request.payload)
+        if (typeof request.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
+        return session.publish({ topic: request.topic, payload, qos: checkQos(request.qos), retain: request.retain })
+      },
       close: detach,
     }
   }
@@ -88,10 +102,26 @@ export class HubService {
       this.sessions.delete(name)
       await existing.close()
     }
-    const session = new Session(name, { url: config.url, mqtt: config.mqtt, reconnect: config.reconnect })
+    const session = new Session(name, config)
     this.sessions.set(name, session)
     return session
   }
+}
+
+/** Restores a subscription of a tab whose worker restarted; a failure reaches that tab as a status error. */
+async function restore(session: Session, tab: TabClient, spec: SubscriptionSpec): Promise<void> {
+  try {
+    await session.subscribe(tab, checkSpec(spec))
+  } catch (error) {
+    const { code, message } = error as HubError
+    tab.send({ type: 'status', status: session.status.status, error: { code, message } })
+  }
+}
+
+function checkSpec(spec: SubscriptionSpec): SubscriptionSpec {
+  validateTopicFilter(spec.filter)
+  if (!Number.isInteger(spec.id)) throw new HubError('INVALID_OPTIONS', 'Subscription id must be an integer')
+  return { id: spec.id, filter: spec.filter, qos: checkQos(spec.qos) }
 }
 
 function differingFields(a: SessionConfig, b: SessionConfig): string[] {
