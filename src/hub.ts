@@ -1,5 +1,5 @@
-import * as Comlink from 'comlink'
-import { HubError, type HubErrorCode } from './errors.ts'
+import type * as Comlink from 'comlink'
+import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import {
   checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
@@ -9,6 +9,7 @@ import {
   type SubscriptionSpec, type TabApi, type WorkerEvent,
 } from './protocol.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
+import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
 
 export interface HubOptions {
   /** ws:// or wss:// broker URL. */
@@ -55,19 +56,11 @@ export interface Hub {
   close(): Promise<void>
 }
 
-const OPEN_TIMEOUT_MS = 5_000
 const READY_TIMEOUT_MS = 30_000
 const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
 
 interface LocalSubscription extends SubscriptionSpec {
   handler: MessageHandler
-}
-
-/** One live connection to a hub worker. `lost` rejects when the worker dies or fails to start. */
-interface Link {
-  remote: Comlink.Remote<TabApi>
-  lost: Promise<never>
-  dispose(): void
 }
 
 /** Opens a hub in this tab. Bad options throw a HubError at once. */
@@ -89,7 +82,7 @@ class TabHub implements Hub {
   private readonly errorListeners = new Set<(error: unknown, message: HubMessage) => void>()
   private readonly subs = new Map<number, LocalSubscription>()
   private nextId = 1
-  private link: Promise<Link> | null = null
+  private link: Promise<WorkerLink> | null = null
   private relinkAttempt = 0
   private closed = false
   /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
@@ -222,58 +215,30 @@ class TabHub implements Hub {
     }
   }
 
-  private currentLink(): Promise<Link> {
+  private currentLink(): Promise<WorkerLink> {
     this.link ??= this.startLink()
     return this.link
   }
 
-  private startLink(): Promise<Link> {
+  private startLink(): Promise<WorkerLink> {
     const link = this.connect()
     link.catch(() => {}) // a failure reaches callers through call(), and relinking through onLinkLost
     return link
   }
 
-  private async connect(): Promise<Link> {
-    const worker = this.startWorker()
-    const remote = Comlink.wrap<TabApi>(worker.port)
-    const events = new MessageChannel()
-    const abort = new AbortController()
-    let lose: (error: HubError) => void = () => {}
-    const lost = new Promise<never>((_, reject) => (lose = reject))
-    lost.catch(() => {})
-    const link: Link = {
-      remote,
-      lost,
-      dispose: () => {
-        abort.abort()
-        events.port1.close()
-        remote[Comlink.releaseProxy]()
-        worker.port.close()
-      },
-    }
-    // A worker script that fails to load or throws reaches the page only as a bare error event.
-    worker.addEventListener('error', () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker failed to start or crashed')))
-    events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => this.onEvent(event.data)
-    lost.catch(() => this.onLinkLost(link))
+  private async connect(): Promise<WorkerLink> {
+    await this.lockHeld
+    const subscriptions = [...this.subs.values()].map(({ id, filter, qos }) => ({ id, filter, qos }))
     try {
-      await this.lockHeld
-      const subscriptions = [...this.subs.values()].map(({ id, filter, qos }) => ({ id, filter, qos }))
-      const request: OpenRequest = { ...this.request, subscriptions, events: events.port2 }
-      const opened = await withTimeout(
-        Promise.race([remote.open(Comlink.transfer(request, [events.port2])), lost]),
-        OPEN_TIMEOUT_MS, 'WORKER_UNAVAILABLE', 'the hub worker to open',
-      )
-      // The worker holds this lock for its whole life: getting it means the worker is gone.
-      navigator.locks
-        .request(opened.workerLock, { signal: abort.signal }, () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped')))
-        .catch(() => {})
+      const link = await openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event) => this.onEvent(event))
+      link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
-      this.onEvent(opened.status)
+      this.onEvent(link.status)
       return link
     } catch (error) {
       const failure = toHubError(error)
       if (failure.code === 'CONFIG_MISMATCH') this.fail(failure)
-      lose(failure)
+      else this.onLinkLost(null)
       throw failure
     }
   }
@@ -287,8 +252,8 @@ class TabHub implements Hub {
   }
 
   /** The worker died or never started: start a new one (restoring every subscription), with a growing delay. */
-  private onLinkLost(link: Link): void {
-    link.dispose()
+  private onLinkLost(link: WorkerLink | null): void {
+    link?.dispose()
     if (this.closed) return
     this.link = null
     this.setStatus('connecting', new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped; starting a new one'))
@@ -343,20 +308,4 @@ class TabHub implements Hub {
 
 function closedError(): HubError {
   return new HubError('CLOSED', 'This hub was closed')
-}
-
-/** Rebuilds a HubError that crossed from the worker (Comlink keeps name, message and our code). */
-function toHubError(error: unknown): HubError {
-  if (error instanceof HubError) return error
-  const { name, message, code } = (error ?? {}) as { name?: string; message?: string; code?: HubErrorCode }
-  if (name === 'HubError' && code) return new HubError(code, message ?? code)
-  return new HubError('WORKER_UNAVAILABLE', `The hub worker failed: ${message ?? String(error)}`)
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, code: HubErrorCode, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HubError(code, `Timed out after ${Math.max(0, ms)} ms waiting for ${what}`)), Math.max(0, ms))
-  })
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }
