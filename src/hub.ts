@@ -2,11 +2,11 @@ import type * as Comlink from 'comlink'
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import {
-  checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkExclusive, checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS, type ReconnectOptions,
-  type SubscriptionSpec, type TabApi, type WorkerEvent,
+  PROTOCOL_VERSION, type Balance, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS,
+  type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
@@ -28,8 +28,16 @@ export interface HubOptions {
 
 export interface SubscribeOptions {
   qos?: QoS
+  /** Each matching message is handled by exactly one live tab of the group. */
   exclusive?: boolean
+  /** Exclusive subscriptions of one connection and group share the work. Default: the filter. */
   group?: string
+  /** Exclusive only: 'sticky' (default) or 'round-robin'. */
+  balance?: Balance
+  /** Exclusive only: a tab that finishes nothing for this long loses its messages to another tab. Default 30000. */
+  timeoutMs?: number
+  /** Exclusive only: times a message whose handler threw is handled again. Default 0. */
+  retries?: number
 }
 
 export interface PublishOptions {
@@ -49,7 +57,7 @@ export interface Hub {
   readonly lastError: HubError | undefined
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void
   /** Errors thrown by this tab's handlers. Without a listener they go to `reportError`. */
-  onError(callback: (error: unknown, message: HubMessage) => void): () => void
+  onError(callback: (error: unknown, message?: HubMessage) => void): () => void
   ready(timeoutMs?: number): Promise<void>
   subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>
@@ -61,6 +69,8 @@ const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
 
 interface LocalSubscription extends SubscriptionSpec {
   handler: MessageHandler
+  /** Exclusive jobs of this subscription run in order, one at a time. */
+  chain: Promise<void>
 }
 
 /** Opens a hub in this tab. Bad options throw a HubError at once. */
@@ -79,7 +89,7 @@ class TabHub implements Hub {
   private readonly startWorker: () => SharedWorker
   private readonly callTimeoutMs: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
-  private readonly errorListeners = new Set<(error: unknown, message: HubMessage) => void>()
+  private readonly errorListeners = new Set<(error: unknown, message?: HubMessage) => void>()
   private readonly subs = new Map<number, LocalSubscription>()
   private nextId = 1
   private link: Promise<WorkerLink> | null = null
@@ -120,7 +130,7 @@ class TabHub implements Hub {
     return () => this.statusListeners.delete(callback)
   }
 
-  onError(callback: (error: unknown, message: HubMessage) => void): () => void {
+  onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
     this.errorListeners.add(callback)
     return () => this.errorListeners.delete(callback)
   }
@@ -154,13 +164,11 @@ class TabHub implements Hub {
     if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
     const o = record(options, 'subscribe options')
     const qos = checkQos(o.qos)
-    if (o.exclusive !== undefined || o.group !== undefined) {
-      throw new HubError('INVALID_OPTIONS', 'Exclusive handlers are not available in this version of mqtt-hub')
-    }
-    const sub: LocalSubscription = { id: this.nextId++, filter, qos, handler }
+    const exclusive = checkExclusive(o, filter)
+    const sub: LocalSubscription = { id: this.nextId++, filter, qos, handler, chain: Promise.resolve(), ...(exclusive && { exclusive }) }
     this.subs.set(sub.id, sub)
     try {
-      await this.call((remote) => remote.subscribe({ id: sub.id, filter, qos }))
+      await this.call((remote) => remote.subscribe(specOf(sub)))
     } catch (error) {
       this.subs.delete(sub.id)
       this.link?.then((link) => link.remote.unsubscribe(sub.id)).catch(() => {})
@@ -177,6 +185,11 @@ class TabHub implements Hub {
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
     await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true }))
+  }
+
+  metrics(): Promise<SessionMetrics> {
+    this.assertOpen()
+    return this.call((remote) => remote.metrics())
   }
 
   async close(): Promise<void> {
@@ -228,9 +241,9 @@ class TabHub implements Hub {
 
   private async connect(): Promise<WorkerLink> {
     await this.lockHeld
-    const subscriptions = [...this.subs.values()].map(({ id, filter, qos }) => ({ id, filter, qos }))
+    const subscriptions = [...this.subs.values()].map(specOf)
     try {
-      const link = await openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event) => this.onEvent(event))
+      const link = await openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event, reply) => this.onEvent(event, reply))
       link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
       this.onEvent(link.status)
@@ -263,34 +276,50 @@ class TabHub implements Hub {
     }, delay)
   }
 
-  private onEvent(event: WorkerEvent): void {
+  private onEvent(event: WorkerEvent, reply: (event: TabEvent) => void = () => {}): void {
     if (this.closed) return
     if (event.type === 'status') {
       this.setStatus(event.status, event.error && new HubError(event.error.code, event.error.message))
       return
     }
+    if (event.type === 'warning') {
+      this.reportError(new HubError(event.error.code, event.error.message))
+      return
+    }
     for (const delivery of event.deliveries) {
-      const message = new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain)
+      const message = new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true)
       for (const id of delivery.subs) {
         const sub = this.subs.get(id)
         if (!sub) continue
         // The QoS a subscriber sees is at most the QoS it asked for.
-        const own = sub.qos < message.qos ? new Message(message.topic, message.payload, sub.qos, message.retain) : message
-        this.run(sub.handler, own)
+        const own = sub.qos < message.qos ? message.withQos(sub.qos) : message
+        if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
+        else this.runExclusive(sub, delivery.job, own, reply)
       }
     }
   }
 
-  private run(handler: MessageHandler, message: HubMessage): void {
+  /** Exclusive work runs one job after another per subscription; the worker hears when each is done. */
+  private runExclusive(sub: LocalSubscription, job: number, message: HubMessage, reply: (event: TabEvent) => void): void {
+    sub.chain = sub.chain.then(async () => {
+      if (this.subs.get(sub.id) !== sub) return // unsubscribed meanwhile: the worker gives the job to another member
+      const error = await this.run(sub.handler, message)
+      reply({ type: 'settled', sub: sub.id, job, ...(error !== undefined && { error: String(error) }) })
+    })
+  }
+
+  /** Runs a handler until it returns or its promise settles; resolves with what it threw, if anything. */
+  private async run(handler: MessageHandler, message: HubMessage): Promise<unknown> {
     try {
-      const result = handler(message)
-      if (result instanceof Promise) result.catch((error: unknown) => this.reportHandlerError(error, message))
+      await handler(message)
+      return undefined
     } catch (error) {
-      this.reportHandlerError(error, message)
+      this.reportError(error, message)
+      return error ?? new Error('handler failed')
     }
   }
 
-  private reportHandlerError(error: unknown, message: HubMessage): void {
+  private reportError(error: unknown, message?: HubMessage): void {
     if (this.errorListeners.size === 0) {
       globalThis.reportError(error)
       return
@@ -304,6 +333,10 @@ class TabHub implements Hub {
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
   }
+}
+
+function specOf({ id, filter, qos, exclusive }: LocalSubscription): SubscriptionSpec {
+  return { id, filter, qos, ...(exclusive && { exclusive }) }
 }
 
 function closedError(): HubError {

@@ -3,4 +3,6 @@ export type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions,
 export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
-export type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions, WillMessage } from './protocol.ts'
+export type {
+  Balance, ExclusiveMetrics, HubStatus, MqttConnectOptions, QoS, ReconnectOptions, SessionMetrics, WillMessage,
+} from './protocol.ts'

@@ -7,6 +7,8 @@ export interface HubMessage {
   readonly qos: QoS
   /** True only for a retained message sent because this subscription was made. */
   readonly retain: boolean
+  /** Exclusive only: another tab may have started this message before (it closed, crashed or hung). */
+  readonly redelivered: boolean
   /** The payload as UTF-8 text; bytes that are not UTF-8 become U+FFFD. */
   text(): string
   /** The payload parsed as JSON; throws HubError 'INVALID_JSON' when it is not. */
@@ -21,7 +23,12 @@ export class Message implements HubMessage {
     readonly payload: Uint8Array,
     readonly qos: QoS,
     readonly retain: boolean,
+    readonly redelivered = false,
   ) {}
+
+  withQos(qos: QoS): Message {
+    return new Message(this.topic, this.payload, qos, this.retain, this.redelivered)
+  }
 
   text(): string {
     decoder ??= new TextDecoder()

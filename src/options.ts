@@ -1,6 +1,6 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
 import { HubError } from './errors.ts'
-import type { MqttConnectOptions, QoS, ReconnectOptions } from './protocol.ts'
+import type { ExclusiveSpec, MqttConnectOptions, QoS, ReconnectOptions } from './protocol.ts'
 import { validateTopicName } from './topic.ts'
 
 export const RECONNECT_DEFAULTS: ReconnectOptions = {
@@ -106,6 +106,23 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
     throw new HubError('INVALID_OPTIONS', 'reconnect needs factor >= 1, jitter <= 1 and minDelayMs <= maxDelayMs')
   }
   return o
+}
+
+/** The exclusive part of subscribe options, or undefined for an ordinary subscription. */
+export function checkExclusive(o: Record<string, unknown>, filter: string): ExclusiveSpec | undefined {
+  const { exclusive, group, balance = 'sticky', timeoutMs = 30_000, retries = 0 } = o
+  if (exclusive === undefined || exclusive === false) {
+    if (group !== undefined) throw new HubError('INVALID_OPTIONS', 'group is only for exclusive subscriptions (exclusive: true)')
+    return undefined
+  }
+  if (exclusive !== true) throw new HubError('INVALID_OPTIONS', 'exclusive must be a boolean')
+  if (group !== undefined && (typeof group !== 'string' || group.length === 0 || group.length > 200)) {
+    throw new HubError('INVALID_OPTIONS', 'group must be a string of 1 to 200 characters')
+  }
+  if (balance !== 'sticky' && balance !== 'round-robin') throw new HubError('INVALID_OPTIONS', "balance must be 'sticky' or 'round-robin'")
+  if (!isInteger(timeoutMs, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', 'timeoutMs must be a positive number of milliseconds')
+  if (!isInteger(retries, 0, 100)) throw new HubError('INVALID_OPTIONS', 'retries must be an integer from 0 to 100')
+  return { group: (group as string | undefined) ?? filter, balance, timeoutMs: timeoutMs as number, retries: retries as number }
 }
 
 export function checkTimeout(value: unknown, what: string, fallback: number): number {

@@ -5,8 +5,9 @@
  * - RPC: the worker exposes one narrow `TabApi` facade per connecting port (Comlink). Every call
  *   is made by the tab and answered by the worker.
  * - Events: a plain MessagePort the tab hands over in `open()`. The worker pushes `WorkerEvent`s
- *   on it (status changes, batches of messages). Pushes need no reply, so they bypass Comlink:
- *   no pending promise per message, and one postMessage carries a whole batch.
+ *   on it (status changes, batches of messages); the tab answers exclusive work with `TabEvent`s
+ *   on the same port. Pushes need no reply, so they bypass Comlink: no pending promise per
+ *   message, and one postMessage carries a whole batch.
  */
 import type { HubErrorCode } from './errors.ts'
 
@@ -72,6 +73,10 @@ export interface Delivery {
   payload: Uint8Array
   qos: QoS
   retain: boolean
+  /** Exclusive work: the tab answers with a `settled` event for this job once the handler finished. */
+  job?: number
+  /** The job was given to another member before (that tab died, hung, or the handler failed). */
+  redelivered?: boolean
 }
 
 export interface MessagesEvent {
@@ -79,13 +84,67 @@ export interface MessagesEvent {
   deliveries: Delivery[]
 }
 
-export type WorkerEvent = StatusEvent | MessagesEvent
+/** Something went wrong that no call of this tab caused (the inbox overflowed, say). */
+export interface WarningEvent {
+  type: 'warning'
+  error: WireError
+}
+
+export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent
+
+/** Tab → worker, on the same events port: an exclusive handler finished (returned or settled). */
+export interface SettledEvent {
+  type: 'settled'
+  sub: number
+  job: number
+  /** The handler threw or rejected: its message. */
+  error?: string
+}
+
+export type TabEvent = SettledEvent
+
+export type Balance = 'sticky' | 'round-robin'
+
+/** Exclusive subscriptions of one connection and group form a group: each message goes to one member. */
+export interface ExclusiveSpec {
+  group: string
+  /** sticky: one member gets every message until it goes away; round-robin: spread over members. */
+  balance: Balance
+  /** A member that finishes nothing for this long loses its messages to another member. */
+  timeoutMs: number
+  /** How many times a message whose handler threw is given to a member again. */
+  retries: number
+}
 
 export interface SubscriptionSpec {
   /** Chosen by the tab, unique within that tab's Hub. */
   id: number
   filter: string
   qos: QoS
+  exclusive?: ExclusiveSpec
+}
+
+export interface ExclusiveMetrics {
+  /** Handlers that finished. */
+  handled: number
+  /** Handlers that threw or rejected (after their retries). */
+  failed: number
+  /** Messages given to another member (tab gone, hung, or retried). */
+  redelivered: number
+  /** Members that finished nothing within the timeout. */
+  timeouts: number
+  /** Messages waiting for a member or running. */
+  pending: number
+}
+
+export interface SessionMetrics {
+  name: string
+  status: HubStatus
+  tabs: number
+  brokerSubscriptions: number
+  /** Per exclusive group name. */
+  exclusive: Record<string, ExclusiveMetrics>
+  inbox: { depth: number; limit: number; overflowed: number; durable: boolean }
 }
 
 export interface OpenRequest {
@@ -123,5 +182,6 @@ export interface TabApi {
   unsubscribe(id: number): Promise<void>
   /** Resolves when MQTT.js has sent (QoS 0) or the broker acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP). */
   publish(request: PublishRequest): Promise<void>
+  metrics(): Promise<SessionMetrics>
   close(): Promise<void>
 }

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink'
 import { HubError, type HubErrorCode } from './errors.ts'
-import type { OpenRequest, StatusEvent, TabApi, WorkerEvent } from './protocol.ts'
+import type { OpenRequest, StatusEvent, TabApi, TabEvent, WorkerEvent } from './protocol.ts'
 
 const OPEN_TIMEOUT_MS = 5_000
 
@@ -21,7 +21,7 @@ export interface WorkerLink {
 export async function openWorkerLink(
   worker: SharedWorker,
   request: Omit<OpenRequest, 'events'>,
-  onEvent: (event: WorkerEvent) => void,
+  onEvent: (event: WorkerEvent, reply: (event: TabEvent) => void) => void,
 ): Promise<WorkerLink> {
   const remote = Comlink.wrap<TabApi>(worker.port)
   const events = new MessageChannel()
@@ -36,7 +36,8 @@ export async function openWorkerLink(
     worker.port.close()
   }
   worker.addEventListener('error', () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker failed to start or crashed')))
-  events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data)
+  const reply = (event: TabEvent): void => events.port1.postMessage(event)
+  events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data, reply)
   try {
     const opened = await withTimeout(
       Promise.race([remote.open(Comlink.transfer({ ...request, events: events.port2 }, [events.port2])), lost]),

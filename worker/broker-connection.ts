@@ -15,7 +15,8 @@ export interface ConnectionListener {
   statusChanged(status: HubStatus, error?: HubError): void
   connected(info: ConnectInfo): void
   disconnected(): void
-  message(packet: IPublishPacket): void
+  /** A promise delays the broker's ack (PUBACK, PUBCOMP) until it settles: keep it short. */
+  message(packet: IPublishPacket): Promise<void> | void
   /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
   subscribeAcked(filter: string, reasonCode: number): void
 }
@@ -136,7 +137,13 @@ export class BrokerConnection {
       this.pendingSubacks.delete(packet.messageId)
       this.listener.subscribeAcked(filter, packet.granted[0] as number)
     })
-    client.on('message', (_topic, _payload, packet) => this.listener.message(packet))
+    // MQTT.js acks QoS 1/2 once handleMessage calls back: a message that must be in the inbox
+    // first is acked after the write (about a millisecond), never after a tab's handler.
+    client.handleMessage = (packet, done) => {
+      const written = this.listener.message(packet as IPublishPacket)
+      if (written) written.then(() => done(), () => done())
+      else done()
+    }
     client.on('error', (error) => {
       this.lastError = describeError(error, this.url)
     })

@@ -1,10 +1,10 @@
 import { HubError } from '../src/errors.ts'
 import {
-  checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkUrl,
+  checkExclusive, checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkUrl,
 } from '../src/options.ts'
 import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type SubscriptionSpec, type TabApi } from '../src/protocol.ts'
 import { validateTopicFilter, validateTopicName } from '../src/topic.ts'
-import { Session, type SessionConfig } from './session.ts'
+import { Session, type SessionConfig, type SessionStorage } from './session.ts'
 import { TabClient } from './tab-client.ts'
 
 /** How the worker learns that a tab is gone, and proves to tabs that it is alive (Web Locks in a browser). */
@@ -20,8 +20,13 @@ export interface Liveness {
 /** Every named session of this worker, and the narrow facade each connecting tab gets. */
 export class HubService {
   private readonly sessions = new Map<string, Session>()
+  private readonly starting = new Map<string, Promise<Session>>()
 
-  constructor(private readonly liveness: Liveness) {}
+  constructor(
+    private readonly liveness: Liveness,
+    /** IndexedDB where the browser allows it; without it exclusive work is kept in memory only. */
+    private readonly storage: Promise<SessionStorage> = Promise.resolve({ db: null, inbox: null }),
+  ) {}
 
   session(name: string): Session | undefined {
     return this.sessions.get(name)
@@ -79,6 +84,7 @@ export class HubService {
         const { tab, session } = attached()
         session.unsubscribe(tab, id)
       },
+      metrics: async () => attached().session.metrics(),
       publish: async (request) => {
         const { session } = attached()
         validateTopicName(request.topic)
@@ -91,7 +97,7 @@ export class HubService {
   }
 
   private async sessionFor(name: string, config: SessionConfig): Promise<Session> {
-    const existing = this.sessions.get(name)
+    const existing = this.sessions.get(name) ?? (await this.starting.get(name))
     if (existing) {
       const differences = differingFields(existing.config, config)
       if (differences.length === 0) return existing
@@ -102,9 +108,16 @@ export class HubService {
       this.sessions.delete(name)
       await existing.close()
     }
-    const session = new Session(name, config)
-    this.sessions.set(name, session)
-    return session
+    // Registered before it is ready, so that a second tab opening at once joins it.
+    const starting = this.storage.then((storage) => Session.start(name, config, storage))
+    this.starting.set(name, starting)
+    try {
+      const session = await starting
+      this.sessions.set(name, session)
+      return session
+    } finally {
+      this.starting.delete(name)
+    }
   }
 }
 
@@ -121,7 +134,8 @@ async function restore(session: Session, tab: TabClient, spec: SubscriptionSpec)
 function checkSpec(spec: SubscriptionSpec): SubscriptionSpec {
   validateTopicFilter(spec.filter)
   if (!Number.isInteger(spec.id)) throw new HubError('INVALID_OPTIONS', 'Subscription id must be an integer')
-  return { id: spec.id, filter: spec.filter, qos: checkQos(spec.qos) }
+  const exclusive = spec.exclusive && checkExclusive({ ...spec.exclusive, exclusive: true }, spec.filter)
+  return { id: spec.id, filter: spec.filter, qos: checkQos(spec.qos), ...(exclusive && { exclusive }) }
 }
 
 function differingFields(a: SessionConfig, b: SessionConfig): string[] {

@@ -4,7 +4,9 @@
  * per connection name and serves every tab through a facade on the tab's port.
  */
 import { exposeTabApi } from './expose.ts'
+import { openHubDatabase } from './hub-db.ts'
 import { HubService } from './hub-service.ts'
+import { Inbox } from './inbox.ts'
 
 declare const self: SharedWorkerGlobalScope
 
@@ -16,12 +18,17 @@ const workerLockHeld = new Promise<void>((held) => {
   })
 })
 
+// Without IndexedDB (some private modes) the hub still works; exclusive work is then kept in memory.
+const storage = openHubDatabase()
+  .then(async (db) => ({ db, inbox: await Inbox.open(db) }))
+  .catch(() => ({ db: null, inbox: null }))
+
 const service = new HubService({
   workerLock,
   workerLockHeld,
   // The tab holds its lock for its whole life, so our request is granted once the tab is gone.
   watchTab: (tabLock, onGone) => void navigator.locks.request(tabLock, () => onGone()),
-})
+}, storage)
 
 self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]!))
 self.addEventListener('online', () => service.retryAll())

@@ -1,11 +1,24 @@
 import type { IPublishPacket } from 'mqtt'
 import { HubError } from '../src/errors.ts'
 import type {
-  HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, StatusEvent, SubscriptionSpec,
+  HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, SessionMetrics, StatusEvent, SubscriptionSpec,
 } from '../src/protocol.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from './broker-connection.ts'
+import { ExclusiveGroup } from './exclusive-group.ts'
+import { ExclusiveGroups } from './exclusive-groups.ts'
+import { persistedValue, type HubDatabase } from './hub-db.ts'
+import type { Inbox } from './inbox.ts'
 import { SubscriptionRegistry } from './subscription-registry.ts'
-import type { TabClient } from './tab-client.ts'
+import type { TabClient, TabSub } from './tab-client.ts'
+
+/** Who a broker subscription is for: a tab, or an exclusive group (which picks one member). */
+type Subscriber = TabClient | ExclusiveGroup
+
+/** What a session keeps across worker restarts; both null where IndexedDB is not available. */
+export interface SessionStorage {
+  db: HubDatabase | null
+  inbox: Inbox | null
+}
 
 export interface SessionConfig {
   url: string
@@ -26,17 +39,35 @@ interface QueuedPublish {
  */
 export class Session implements ConnectionListener {
   readonly tabs = new Set<TabClient>()
-  private readonly registry: SubscriptionRegistry<TabClient>
+  private readonly registry: SubscriptionRegistry<Subscriber>
+  private readonly groups: ExclusiveGroups<Subscriber>
   private readonly connection: BrokerConnection
   private statusEvent: StatusEvent = { type: 'status', status: 'connecting' }
   private waiting: QueuedPublish[] = []
   private readonly inFlight = new Set<QueuedPublish>()
 
-  constructor(readonly name: string, readonly config: SessionConfig) {
-    const clientId = config.mqtt.clientId ?? `mqtt-hub-${crypto.randomUUID().slice(0, 18)}`
+  private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
     this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this)
-    this.registry = new SubscriptionRegistry(this.connection)
-    this.connection.start()
+    this.registry = new SubscriptionRegistry<Subscriber>(this.connection)
+    this.groups = new ExclusiveGroups<Subscriber>(name, this.registry, storage.db, storage.inbox, (group, error) => {
+      for (const member of group.members) (member.tab as TabClient).send({ type: 'warning', error: { code: error.code, message: error.message } })
+    }, (group) => group)
+  }
+
+  /**
+   * A persistent session (`clean: false`) keeps its generated client id in IndexedDB, and
+   * recreates its exclusive groups before connecting: the broker sends the messages it queued
+   * right after CONNACK, before any tab is back.
+   */
+  static async start(name: string, config: SessionConfig, storage: SessionStorage): Promise<Session> {
+    const generate = (): string => `mqtt-hub-${crypto.randomUUID().slice(0, 18)}`
+    const persistent = config.mqtt.clean === false
+    const clientId = config.mqtt.clientId
+      ?? (persistent && storage.db ? await persistedValue(storage.db, `clientId:${name}`, generate).catch(generate) : generate())
+    const session = new Session(name, config, storage, clientId)
+    if (persistent) await session.groups.restore()
+    session.connection.start()
+    return session
   }
 
   get status(): StatusEvent {
@@ -50,11 +81,12 @@ export class Session implements ConnectionListener {
 
   addTab(tab: TabClient): void {
     this.tabs.add(tab)
+    tab.onSettled = (sub, job, failed) => sub.exclusive?.group.settled(sub.exclusive.member, job, failed)
   }
 
-  /** Releases everything the tab held. Returns true when no tab is left. */
+  /** Releases everything the tab held (its exclusive work goes to other members). Returns true when no tab is left. */
   removeTab(tab: TabClient): boolean {
-    for (const sub of tab.subs.values()) this.registry.remove(sub)
+    for (const sub of tab.subs.values()) this.release(sub, false)
     tab.subs.clear()
     this.tabs.delete(tab)
     return this.tabs.size === 0
@@ -62,21 +94,35 @@ export class Session implements ConnectionListener {
 
   async subscribe(tab: TabClient, spec: SubscriptionSpec): Promise<void> {
     if (tab.subs.has(spec.id)) throw new HubError('INVALID_OPTIONS', `Subscription id ${spec.id} is already in use`)
-    const sub = { tab, id: spec.id, filter: spec.filter, qos: spec.qos }
+    const sub: TabSub = { tab, id: spec.id, filter: spec.filter, qos: spec.qos }
     tab.subs.set(spec.id, sub)
     try {
-      await this.registry.add(sub)
+      if (spec.exclusive) sub.exclusive = await this.groups.join(tab, { ...spec, exclusive: spec.exclusive })
+      else await this.registry.add(sub)
     } catch (error) {
       tab.subs.delete(spec.id)
       throw error
     }
+    if (!this.tabs.has(tab)) this.release(sub, false) // the tab left while the SUBACK was on its way
   }
 
   unsubscribe(tab: TabClient, id: number): void {
     const sub = tab.subs.get(id)
     if (!sub) return
     tab.subs.delete(id)
-    this.registry.remove(sub)
+    this.release(sub, true)
+  }
+
+  metrics(): SessionMetrics {
+    const inbox = this.storage.inbox
+    return {
+      name: this.name,
+      status: this.statusEvent.status,
+      tabs: this.tabs.size,
+      brokerSubscriptions: this.registry.brokerFilters().length,
+      exclusive: this.groups.metrics(),
+      inbox: { depth: inbox?.depth ?? 0, limit: inbox?.limit ?? 0, overflowed: inbox?.overflowed ?? 0, durable: inbox !== null },
+    }
   }
 
   publish(request: PublishRequest): Promise<void> {
@@ -120,22 +166,36 @@ export class Session implements ConnectionListener {
     this.inFlight.clear()
   }
 
-  message(packet: IPublishPacket): void {
+  /** Routes one message; returns a promise when exclusive QoS 1/2 work must reach the inbox before the ack. */
+  message(packet: IPublishPacket): Promise<void> | void {
     // A compact copy: the received Buffer may be a view into a larger frame, and postMessage would clone it all.
     const payload = new Uint8Array(packet.payload as Uint8Array)
+    const { topic, qos, retain } = packet
     const subsByTab = new Map<TabClient, number[]>()
-    this.registry.route(packet.topic, packet.retain, packet.properties?.subscriptionIdentifier, (sub) => {
+    let groups: ExclusiveGroup[] | undefined
+    this.registry.route(topic, retain, packet.properties?.subscriptionIdentifier, (sub) => {
+      if (sub.tab instanceof ExclusiveGroup) {
+        groups ??= []
+        groups.push(sub.tab)
+        return
+      }
       const ids = subsByTab.get(sub.tab)
       if (ids) ids.push(sub.id)
       else subsByTab.set(sub.tab, [sub.id])
     })
-    for (const [tab, subs] of subsByTab) {
-      tab.deliver({ subs, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain })
-    }
+    for (const [tab, subs] of subsByTab) tab.deliver({ subs, topic, payload, qos, retain })
+    if (!groups) return
+    const writes = groups.map((group) => group.offer(topic, payload, qos, retain)).filter((w) => w !== undefined)
+    if (writes.length > 0) return Promise.all(writes).then(() => {})
   }
 
   subscribeAcked(filter: string, reasonCode: number): void {
     this.registry.subscribeAcked(filter, reasonCode)
+  }
+
+  private release(sub: TabSub, explicit: boolean): void {
+    if (sub.exclusive) this.groups.leave(sub.exclusive.group, sub.exclusive.member, explicit)
+    else this.registry.remove(sub)
   }
 
   private send(item: QueuedPublish): void {

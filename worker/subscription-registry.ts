@@ -182,10 +182,12 @@ export class SubscriptionRegistry<Tab> {
    * [MQTT-3.3.1-9]: they go to that SUBSCRIBE's generation alone.
    */
   route(topic: string, retain: boolean, identifiers: number | number[] | undefined, visit: (sub: TabSubscription<Tab>) => void): void {
-    if (this.useIdentifiers && identifiers !== undefined) {
-      for (const identifier of typeof identifiers === 'number' ? [identifiers] : identifiers) {
-        const target = this.byIdentifier.get(identifier)
-        if (!target) continue
+    const targets = this.useIdentifiers && identifiers !== undefined
+      ? (typeof identifiers === 'number' ? [identifiers] : identifiers).map((id) => this.byIdentifier.get(id)).filter((t) => t !== undefined)
+      : []
+    // No known identifier: a message queued for a persistent session under an earlier worker's identifiers.
+    if (targets.length > 0) {
+      for (const target of targets) {
         target.entry.dirty = true
         for (const sub of retain ? target.generation : target.entry.subs) if (target.entry.subs.has(sub)) visit(sub)
       }

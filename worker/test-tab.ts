@@ -4,24 +4,25 @@ import * as Comlink from 'comlink'
 import { HubError } from '../src/errors.ts'
 import { RECONNECT_DEFAULTS } from '../src/options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type MqttConnectOptions, type OpenRequest, type QoS, type StatusEvent, type TabApi,
+  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OpenRequest, type QoS, type StatusEvent, type TabApi,
   type WorkerEvent,
 } from '../src/protocol.ts'
 import { exposeTabApi } from './expose.ts'
 import { HubService, type Liveness } from './hub-service.ts'
+import type { SessionStorage } from './session.ts'
 
 export class TestWorker {
   private readonly gone = new Map<string, () => void>()
   readonly service: HubService
   private tabs = 0
 
-  constructor() {
+  constructor(storage?: Promise<SessionStorage>) {
     const liveness: Liveness = {
       workerLock: 'test-worker',
       workerLockHeld: Promise.resolve(),
       watchTab: (tabLock, onGone) => this.gone.set(tabLock, onGone),
     }
-    this.service = new HubService(liveness)
+    this.service = new HubService(liveness, storage)
   }
 
   /** Connects a new tab, as `onconnect` does for a real port. */
@@ -42,6 +43,8 @@ export interface OpenOptions {
 export class TestTab {
   readonly statuses: StatusEvent[] = []
   readonly deliveries: Delivery[] = []
+  readonly warnings: string[] = []
+  private events: MessagePort | undefined
   private nextId = 1
   private listeners = new Set<() => void>()
 
@@ -54,8 +57,10 @@ export class TestTab {
 
   async open(options: OpenOptions): Promise<StatusEvent> {
     const events = new MessageChannel()
+    this.events = events.port1
     events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => {
       if (event.data.type === 'status') this.statuses.push(event.data)
+      else if (event.data.type === 'warning') this.warnings.push(event.data.error.message)
       else this.deliveries.push(...event.data.deliveries)
       for (const listener of this.listeners) listener()
     }
@@ -74,11 +79,25 @@ export class TestTab {
     return opened.status
   }
 
-  async subscribe(filter: string, qos: QoS = 0): Promise<number> {
+  async subscribe(filter: string, qos: QoS = 0, exclusive?: Partial<ExclusiveSpec>): Promise<number> {
     const id = this.nextId++
-    await this.remote.subscribe({ id, filter, qos })
+    const spec = exclusive && { group: filter, balance: 'sticky' as const, timeoutMs: 30_000, retries: 0, ...exclusive }
+    await this.remote.subscribe({ id, filter, qos, ...(spec && { exclusive: spec }) })
     return id
   }
+
+  /** Exclusive jobs delivered to this tab (in order), not yet settled by `settle()`. */
+  jobs(): Delivery[] {
+    return this.deliveries.filter((d) => d.job !== undefined && !this.settledJobs.has(`${d.subs[0]}:${d.job}`))
+  }
+
+  /** Reports an exclusive job as finished, as the tab stub does when the handler settles. */
+  settle(delivery: Delivery, error?: string): void {
+    this.settledJobs.add(`${delivery.subs[0]}:${delivery.job}`)
+    this.events!.postMessage({ type: 'settled', sub: delivery.subs[0]!, job: delivery.job!, ...(error && { error }) })
+  }
+
+  private readonly settledJobs = new Set<string>()
 
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */
   received(id: number): string[] {

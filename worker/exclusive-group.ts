@@ -1,0 +1,211 @@
+import type { Delivery, ExclusiveMetrics, ExclusiveSpec, QoS } from '../src/protocol.ts'
+import type { Inbox } from './inbox.ts'
+import type { InboxRecord } from './hub-db.ts'
+
+/** Where a member's work goes: the tab's delivery queue. */
+export interface MemberTab {
+  deliver(delivery: Delivery): void
+}
+
+export interface Member {
+  readonly tab: MemberTab
+  /** The tab's subscription id. */
+  readonly id: number
+  readonly outstanding: Set<Job>
+  timer?: ReturnType<typeof setTimeout>
+  /** Finished nothing within the timeout: gets work only when no other member is there. */
+  stalled: boolean
+}
+
+interface Job {
+  readonly id: number
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly qos: QoS
+  readonly retain: boolean
+  /** Inbox key of a QoS 1/2 message, deleted once handled. */
+  key: number | null
+  member: Member | null
+  redelivered: boolean
+  attempts: number
+}
+
+/** Jobs a member may hold at once: it runs them one after another, the rest wait in its tab. */
+const WINDOW = 64
+
+/**
+ * One exclusive group: every message goes to exactly one live member, no election. The member
+ * runs its jobs in order and reports each as settled; jobs of a member that leaves (tab closed,
+ * crashed, unsubscribed) or finishes nothing within `timeoutMs` go to another member, marked
+ * redelivered. QoS 1/2 messages are in the inbox from before the broker's ack until settled.
+ */
+export class ExclusiveGroup {
+  readonly members: Member[] = []
+  private readonly queue: Job[] = []
+  private readonly jobs = new Map<number, Job>()
+  private nextJob = 1
+  private next = 0
+  /** Inbox messages left from an earlier worker are loaded before anything is dispatched. */
+  private restored: boolean
+  readonly metrics: Omit<ExclusiveMetrics, 'pending'> = { handled: 0, failed: 0, redelivered: 0, timeouts: 0 }
+  /** Called when a QoS 1/2 message could not be kept in the inbox (full, or IndexedDB failed). */
+  onNotDurable: () => void = () => {}
+
+  constructor(
+    readonly session: string,
+    readonly name: string,
+    readonly filter: string,
+    readonly spec: ExclusiveSpec,
+    private readonly inbox: Inbox | null,
+  ) {
+    this.restored = inbox === null
+  }
+
+  get pending(): number {
+    return this.jobs.size
+  }
+
+  /** A message for the group. Returns a promise when it is being written to the inbox: ack the broker after it. */
+  offer(topic: string, payload: Uint8Array, qos: QoS, retain: boolean): Promise<void> | undefined {
+    const job: Job = { id: this.nextJob++, topic, payload, qos, retain, key: null, member: null, redelivered: false, attempts: 0 }
+    this.jobs.set(job.id, job)
+    if (qos === 0 || !this.inbox) {
+      this.enqueue(job)
+      return undefined
+    }
+    const record = { session: this.session, group: this.name, topic, payload, qos, retain, receivedAt: Date.now() }
+    return this.inbox.add(record).catch(() => null).then((key) => {
+      job.key = key
+      if (key === null) this.onNotDurable() // handled from memory only: lost if the worker ends first
+      this.enqueue(job)
+    })
+  }
+
+  /** Loads what an earlier worker left in the inbox, ahead of anything received since. */
+  async restore(): Promise<void> {
+    if (!this.inbox || this.restored) return
+    const known = new Set([...this.jobs.values()].map((job) => job.key))
+    const records = (await this.inbox.pending(this.session, this.name)).filter((r) => !known.has(r.key!))
+    const jobs = records.map((record) => this.jobFromRecord(record))
+    this.queue.unshift(...jobs)
+    this.restored = true
+    this.pump()
+  }
+
+  join(member: Member): void {
+    this.members.push(member)
+    this.pump()
+  }
+
+  /** The member's tab left, or it unsubscribed: its unfinished jobs go to the others. */
+  leave(member: Member): void {
+    const index = this.members.indexOf(member)
+    if (index === -1) return
+    this.members.splice(index, 1)
+    this.takeBack(member)
+    this.pump()
+  }
+
+  settled(member: Member, jobId: number, failed: boolean): void {
+    const job = this.jobs.get(jobId)
+    if (!job || job.member !== member) return // it was given to another member meanwhile
+    member.outstanding.delete(job)
+    member.stalled = false
+    this.rearm(member)
+    job.member = null
+    if (failed && job.attempts < this.spec.retries) {
+      job.attempts++
+      job.redelivered = true
+      this.metrics.redelivered++
+      this.queue.unshift(job)
+    } else {
+      if (failed) this.metrics.failed++
+      else this.metrics.handled++
+      this.jobs.delete(job.id)
+      if (job.key !== null) this.inbox?.remove(job.key)
+    }
+    this.pump()
+  }
+
+  private enqueue(job: Job): void {
+    this.queue.push(job)
+    this.pump()
+  }
+
+  private pump(): void {
+    if (!this.restored) return
+    while (this.queue.length > 0) {
+      const member = this.pick()
+      if (!member) return
+      this.assign(this.queue.shift()!, member)
+    }
+  }
+
+  /** Sticky: the oldest live member, while it has room. Round-robin: the next member with room. */
+  private pick(): Member | undefined {
+    const live = this.members.filter((m) => !m.stalled)
+    const candidates = live.length > 0 ? live : this.members
+    if (this.spec.balance === 'sticky') {
+      const owner = candidates[0]
+      return owner && owner.outstanding.size < WINDOW ? owner : undefined
+    }
+    for (let i = 0; i < candidates.length; i++) {
+      const member = candidates[(this.next + i) % candidates.length]!
+      if (member.outstanding.size < WINDOW) {
+        this.next = (this.next + i + 1) % candidates.length
+        return member
+      }
+    }
+    return undefined
+  }
+
+  private assign(job: Job, member: Member): void {
+    job.member = member
+    member.outstanding.add(job)
+    const { topic, payload, qos, retain, redelivered } = job
+    member.tab.deliver({ subs: [member.id], topic, payload, qos, retain, job: job.id, redelivered })
+    if (!member.timer) member.timer = setTimeout(() => this.stall(member), this.spec.timeoutMs)
+  }
+
+  /** Progress resets the member's watchdog; it runs only while the member holds jobs. */
+  private rearm(member: Member): void {
+    clearTimeout(member.timer)
+    member.timer = member.outstanding.size > 0 ? setTimeout(() => this.stall(member), this.spec.timeoutMs) : undefined
+  }
+
+  /** Finished nothing within the timeout (frozen or hung): its jobs go to another member if there is one. */
+  private stall(member: Member): void {
+    member.timer = undefined
+    this.metrics.timeouts++
+    if (this.members.every((m) => m === member || m.stalled)) {
+      this.rearm(member) // nobody else to give the work to: keep waiting
+      return
+    }
+    member.stalled = true
+    this.takeBack(member)
+    this.pump()
+  }
+
+  private takeBack(member: Member): void {
+    clearTimeout(member.timer)
+    member.timer = undefined
+    const jobs = [...member.outstanding].sort((a, b) => a.id - b.id)
+    member.outstanding.clear()
+    for (const job of jobs) {
+      job.member = null
+      job.redelivered = true
+      this.metrics.redelivered++
+    }
+    this.queue.unshift(...jobs)
+  }
+
+  private jobFromRecord(record: InboxRecord): Job {
+    const job: Job = {
+      id: this.nextJob++, topic: record.topic, payload: record.payload, qos: record.qos, retain: record.retain,
+      // Left by an earlier worker: it may have been handled, or have started to be.
+      key: record.key!, member: null, redelivered: true, attempts: 0,
+    }
+    this.jobs.set(job.id, job)
+    return job
+  }
+}

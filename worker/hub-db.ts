@@ -1,0 +1,58 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { QoS } from '../src/protocol.ts'
+
+/** An exclusive message kept until a member of its group has handled it. Never credentials. */
+export interface InboxRecord {
+  key?: number
+  session: string
+  group: string
+  topic: string
+  payload: Uint8Array
+  qos: QoS
+  retain: boolean
+  receivedAt: number
+}
+
+/** An exclusive group as it was declared, so that a restarted worker routes to it before any tab is back. */
+export interface GroupRecord {
+  session: string
+  group: string
+  filter: string
+  qos: QoS
+}
+
+interface HubSchema extends DBSchema {
+  inbox: { key: number; value: InboxRecord; indexes: { byGroup: [string, string] } }
+  groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
+  /** Per-session values the hub must keep across restarts (the generated client id). */
+  meta: { key: string; value: { key: string; value: string } }
+}
+
+export type HubDatabase = IDBPDatabase<HubSchema>
+
+export const DATABASE_NAME = 'mqtt-hub'
+
+export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
+  return openDB<HubSchema>(name, 1, {
+    upgrade(db) {
+      const inbox = db.createObjectStore('inbox', { keyPath: 'key', autoIncrement: true })
+      inbox.createIndex('byGroup', ['session', 'group'])
+      const groups = db.createObjectStore('groups', { keyPath: ['session', 'group'] })
+      groups.createIndex('bySession', 'session')
+      db.createObjectStore('meta', { keyPath: 'key' })
+    },
+  })
+}
+
+/** A value kept per key across worker restarts, created once by `create`. */
+export async function persistedValue(db: HubDatabase, key: string, create: () => string): Promise<string> {
+  const tx = db.transaction('meta', 'readwrite')
+  const found = await tx.store.get(key)
+  if (found) {
+    await tx.done
+    return found.value
+  }
+  const value = create()
+  await Promise.all([tx.store.put({ key, value }), tx.done])
+  return value
+}
