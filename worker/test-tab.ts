@@ -40,6 +40,15 @@ export interface OpenOptions {
   mqtt?: MqttConnectOptions
 }
 
+/** Polls `check` until it holds (for conditions that span several tabs). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new HubError('TIMEOUT', `Timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 export class TestTab {
   readonly statuses: StatusEvent[] = []
   readonly deliveries: Delivery[] = []
@@ -88,16 +97,16 @@ export class TestTab {
 
   /** Exclusive jobs delivered to this tab (in order), not yet settled by `settle()`. */
   jobs(): Delivery[] {
-    return this.deliveries.filter((d) => d.job !== undefined && !this.settledJobs.has(`${d.subs[0]}:${d.job}`))
+    return this.deliveries.filter((d) => d.job !== undefined && !this.settledJobs.has(d))
   }
 
   /** Reports an exclusive job as finished, as the tab stub does when the handler settles. */
   settle(delivery: Delivery, error?: string): void {
-    this.settledJobs.add(`${delivery.subs[0]}:${delivery.job}`)
+    this.settledJobs.add(delivery)
     this.events!.postMessage({ type: 'settled', sub: delivery.subs[0]!, job: delivery.job!, ...(error && { error }) })
   }
 
-  private readonly settledJobs = new Set<string>()
+  private readonly settledJobs = new Set<Delivery>()
 
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */
   received(id: number): string[] {
