@@ -56,8 +56,13 @@ export interface Hub {
   /** Why the connection is not up, while it is not (refused, lost, unreachable). */
   readonly lastError: HubError | undefined
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void
-  /** Errors thrown by this tab's handlers. Without a listener they go to `reportError`. */
+  /**
+   * Errors thrown by this tab's handlers (with their message), and problems no call caused (the
+   * exclusive inbox is full). Without a listener they go to `reportError`.
+   */
   onError(callback: (error: unknown, message?: HubMessage) => void): () => void
+  /** Counters of this tab's connection: exclusive groups, inbox, subscriptions. */
+  metrics(): Promise<SessionMetrics>
   ready(timeoutMs?: number): Promise<void>
   subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>
@@ -243,7 +248,10 @@ class TabHub implements Hub {
     await this.lockHeld
     const subscriptions = [...this.subs.values()].map(specOf)
     try {
-      const link = await openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event, reply) => this.onEvent(event, reply))
+      // One tab at a time: after the worker died, tabs that all start it at once can each get a
+      // worker of their own (seen in Chromium after a renderer crash).
+      const link = await navigator.locks.request('mqtt-hub:open', () =>
+        openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event, reply) => this.onEvent(event, reply)))
       link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
       this.onEvent(link.status)

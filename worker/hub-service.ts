@@ -15,6 +15,12 @@ export interface Liveness {
   readonly workerLockHeld: Promise<void>
   /** Calls `onGone` once the tab holding `tabLock` has closed, reloaded, navigated away or crashed. */
   watchTab(tabLock: string, onGone: () => void): void
+  /**
+   * Resolves once this worker may drive the named connection: two hub workers of one origin (two
+   * app versions, or a race after a crash) must never both use one client id or one inbox.
+   * Resolves with the function that gives it up.
+   */
+  ownSession(name: string, signal: AbortSignal): Promise<() => void>
 }
 
 /** Every named session of this worker, and the narrow facade each connecting tab gets. */
@@ -109,7 +115,7 @@ export class HubService {
       await existing.close()
     }
     // Registered before it is ready, so that a second tab opening at once joins it.
-    const starting = this.storage.then((storage) => Session.start(name, config, storage))
+    const starting = this.storage.then((storage) => Session.start(name, config, storage, (signal) => this.liveness.ownSession(name, signal)))
     this.starting.set(name, starting)
     try {
       const session = await starting

@@ -77,7 +77,7 @@ export class Inbox {
     this.pendingDeletes = []
     const tx = this.db.transaction('inbox', 'readwrite')
     for (const key of keys) void tx.store.delete(key)
-    await tx.done
-    this.size -= keys.length
+    const [size] = await Promise.all([tx.store.count(), tx.done])
+    this.size = size
   }
 }

@@ -28,6 +28,11 @@ const service = new HubService({
   workerLockHeld,
   // The tab holds its lock for its whole life, so our request is granted once the tab is gone.
   watchTab: (tabLock, onGone) => void navigator.locks.request(tabLock, () => onGone()),
+  ownSession: (name, signal) => new Promise((owned, failed) => {
+    navigator.locks
+      .request(`mqtt-hub:session:${name}`, { signal }, () => new Promise<void>((release) => owned(release)))
+      .catch(failed)
+  }),
 }, storage)
 
 self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]!))

@@ -44,6 +44,8 @@ export class Session implements ConnectionListener {
   private readonly connection: BrokerConnection
   private statusEvent: StatusEvent = { type: 'status', status: 'connecting' }
   private waiting: QueuedPublish[] = []
+  private readonly ownership = new AbortController()
+  private giveUpOwnership: () => void = () => {}
   private readonly inFlight = new Set<QueuedPublish>()
 
   private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
@@ -59,15 +61,29 @@ export class Session implements ConnectionListener {
    * recreates its exclusive groups before connecting: the broker sends the messages it queued
    * right after CONNACK, before any tab is back.
    */
-  static async start(name: string, config: SessionConfig, storage: SessionStorage): Promise<Session> {
+  static async start(name: string, config: SessionConfig, storage: SessionStorage, own: (signal: AbortSignal) => Promise<() => void>): Promise<Session> {
     const generate = (): string => `mqtt-hub-${crypto.randomUUID().slice(0, 18)}`
     const persistent = config.mqtt.clean === false
     const clientId = config.mqtt.clientId
       ?? (persistent && storage.db ? await persistedValue(storage.db, `clientId:${name}`, generate).catch(generate) : generate())
     const session = new Session(name, config, storage, clientId)
     if (persistent) await session.groups.restore()
-    session.connection.start()
+    void session.connectWhenOwned(own)
     return session
+  }
+
+  /** Connects once no other hub worker of this origin drives this connection; until then says why. */
+  private async connectWhenOwned(own: (signal: AbortSignal) => Promise<() => void>): Promise<void> {
+    const waiting = setTimeout(() => this.statusChanged('connecting', new HubError('SESSION_BUSY',
+      `Another hub worker of this origin drives connection "${this.name}"; waiting for it to end`)), 100)
+    try {
+      this.giveUpOwnership = await own(this.ownership.signal)
+    } catch {
+      return // closed while waiting
+    } finally {
+      clearTimeout(waiting)
+    }
+    this.connection.start()
   }
 
   get status(): StatusEvent {
@@ -142,7 +158,9 @@ export class Session implements ConnectionListener {
     for (const item of [...this.inFlight, ...this.waiting]) item.reject(error)
     this.inFlight.clear()
     this.waiting = []
+    this.ownership.abort()
     await this.connection.close()
+    this.giveUpOwnership()
   }
 
   // ConnectionListener

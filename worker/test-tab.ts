@@ -21,6 +21,7 @@ export class TestWorker {
       workerLock: 'test-worker',
       workerLockHeld: Promise.resolve(),
       watchTab: (tabLock, onGone) => this.gone.set(tabLock, onGone),
+      ownSession: async () => () => {},
     }
     this.service = new HubService(liveness, storage)
   }

@@ -37,6 +37,26 @@ const harness = {
     subscriptions.set(key, sub)
   },
 
+  /**
+   * An exclusive subscription whose handler takes `workMs` and reports its start and end through
+   * a beacon to the test's collector (`?collector=URL`), so that a tab that dies mid-handler still told.
+   */
+  async subscribeExclusive(key: string, filter: string, options: { qos?: QoS; workMs?: number; group?: string } = {}, hub = 0): Promise<void> {
+    received.set(key, [])
+    // A beacon reaches the test's collector even when this tab closes or crashes right after.
+    const collector = new URLSearchParams(location.search).get('collector')
+    const record = (event: string, id: string, redelivered: boolean): void => {
+      if (collector) navigator.sendBeacon(collector, JSON.stringify({ event, id, redelivered, tab: document.title }))
+    }
+    const sub = await hubs[hub]!.subscribe(filter, async (m) => {
+      record('start', m.text(), m.redelivered)
+      if (options.workMs) await new Promise((resolve) => setTimeout(resolve, options.workMs))
+      received.get(key)!.push({ topic: m.topic, text: m.text(), qos: m.qos, retain: m.retain })
+      record('end', m.text(), m.redelivered)
+    }, { qos: options.qos ?? 1, exclusive: true, ...(options.group && { group: options.group }) })
+    subscriptions.set(key, sub)
+  },
+
   async unsubscribe(key: string): Promise<void> {
     await subscriptions.get(key)!.unsubscribe()
   },

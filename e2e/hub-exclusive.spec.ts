@@ -1,0 +1,126 @@
+// Exclusive handlers in several tabs: each message handled by exactly one live tab, also while
+// tabs close and crash, and after every tab was closed. Runs once per broker and protocol version.
+import type { BrowserContext, Page } from '@playwright/test'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { expect, test as base } from './fixtures.ts'
+
+declare const harness: Window['harness']
+
+interface JobLog {
+  /** Tabs (by name) in which each message's handler started and ended. */
+  starts: Map<string, string[]>
+  ends: Map<string, string[]>
+  url: string
+  close(): Promise<void>
+}
+
+/** Collects the beacons every tab's handler sends at start and end (they survive the tab's death). */
+async function jobCollector(): Promise<JobLog> {
+  const starts = new Map<string, string[]>()
+  const ends = new Map<string, string[]>()
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      const { event, id, tab } = JSON.parse(body) as { event: string; id: string; tab: string }
+      const into = event === 'start' ? starts : ends
+      into.set(id, [...(into.get(id) ?? []), tab])
+      response.writeHead(204, { 'access-control-allow-origin': '*' }).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { starts, ends, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
+
+async function exclusiveTab(context: BrowserContext, log: JobLog, name: string, url: string, filter: string, mqtt: object, workMs = 3): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`/e2e/harness/index.html?collector=${encodeURIComponent(log.url)}`)
+  await expect(page.locator('#state')).toHaveText('ready')
+  await page.evaluate((name) => { document.title = name }, name)
+  await page.evaluate(({ url, mqtt }) => harness.open({ url, mqtt }).then(() => {}), { url, mqtt })
+  await page.evaluate(({ filter, workMs }) => harness.subscribeExclusive('jobs', filter, { qos: 1, workMs }), { filter, workMs })
+  return page
+}
+
+function persistent(protocolVersion: 4 | 5): object {
+  return { protocolVersion, clean: false, ...(protocolVersion === 5 && { properties: { sessionExpiryInterval: 3600 } }) }
+}
+
+const test = base.extend<{ jobs: JobLog }>({
+  jobs: async ({}, use) => {
+    const log = await jobCollector()
+    await use(log)
+    await log.close()
+  },
+})
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `job-${i}`)
+
+test('3 tabs with one exclusive subscription handle 200 QoS 1 messages exactly 200 times', async ({ context, broker, protocolVersion, prefix, jobs: log }) => {
+    const mqtt = { protocolVersion }
+  for (const name of ['a', 'b', 'c']) await exclusiveTab(context, log, name, broker.url, `${prefix}/jobs`, mqtt, 0)
+  for (const id of ids(200)) await broker.publish(`${prefix}/jobs`, id, { qos: 1 })
+  await expect.poll(() => log.ends.size, { timeout: 20_000 }).toBe(200)
+  await new Promise((r) => setTimeout(r, 300))
+  expect([...log.ends.values()].every((tabs) => tabs.length === 1)).toBe(true)
+  expect([...log.starts.values()].every((tabs) => tabs.length === 1)).toBe(true)
+  expect(new Set([...log.ends.values()].flat())).toEqual(new Set(['a'])) // sticky: the first member did all
+})
+
+for (const fault of ['closed', 'crashed'] as const) {
+  test(`when the handling tab is ${fault} mid-stream, every message is still handled; only one it had started runs twice`, async ({ context, broker, protocolVersion, prefix, jobs: log }) => {
+        // A crashed renderer can take the SharedWorker with it (Chromium may host the worker in that
+    // tab's process): with a persistent session the broker re-sends what the dead worker had not
+    // acknowledged and queues the rest, and the inbox keeps what it had.
+    const mqtt = fault === 'crashed' ? persistent(protocolVersion) : { protocolVersion }
+    const [a] = [
+      await exclusiveTab(context, log, 'a', broker.url, `${prefix}/jobs`, mqtt),
+      await exclusiveTab(context, log, 'b', broker.url, `${prefix}/jobs`, mqtt),
+      await exclusiveTab(context, log, 'c', broker.url, `${prefix}/jobs`, mqtt),
+    ]
+    const publishing = (async () => {
+      for (const id of ids(200)) await broker.publish(`${prefix}/jobs`, id, { qos: 1 })
+    })()
+    await expect.poll(() => log.ends.size, { timeout: 20_000 }).toBeGreaterThan(40)
+    if (fault === 'closed') await a!.close()
+    else {
+      const cdp = await context.newCDPSession(a!)
+      void cdp.send('Page.crash').catch(() => {}) // the renderer dies: this call never answers
+    }
+    await publishing
+    const b = context.pages().find((p) => (p as Page & { tabName?: string }).tabName === 'b')!
+    await expect.poll(() => log.ends.size, { timeout: 30_000 }).toBe(200).catch(async (error) => {
+      console.log('missing', ids(200).filter((id) => !log.ends.has(id)), 'started', ids(200).filter((id) => log.starts.has(id) && !log.ends.has(id)))
+      console.log(JSON.stringify(await b.evaluate(() => harness.hub().metrics())))
+      throw error
+    })
+    await new Promise((r) => setTimeout(r, 300))
+
+    const startedInA = new Set([...log.starts].filter(([, tabs]) => tabs.includes('a')).map(([id]) => id))
+    const twice = [...log.starts].filter(([, tabs]) => tabs.length > 1).map(([id]) => id)
+    console.log(`[${test.info().project.name}] tab ${fault}: ${startedInA.size} started in it, run twice: ${twice.map((id) => `${id} in ${log.starts.get(id)}`).join(', ') || 'none'}`)
+    expect(twice.every((id) => startedInA.has(id))).toBe(true)
+    expect(twice.length).toBeLessThanOrEqual(1) // jobs run one at a time: at most the one in progress
+    expect([...log.starts.keys()].sort()).toEqual(ids(200).sort())
+    expect(new Set([...log.ends.values()].flat().filter((tab) => tab !== 'a'))).toEqual(new Set(['b'])) // the next member took over
+  })
+}
+
+test('close every tab, publish 50 messages, open one tab again: all 50 are handled once', async ({ context, broker, protocolVersion, prefix, jobs: log }) => {
+    // A persistent session: the broker queues QoS 1 messages while no worker is connected.
+  const mqtt = persistent(protocolVersion)
+  const pages = [
+    await exclusiveTab(context, log, 'a', broker.url, `${prefix}/jobs`, mqtt),
+    await exclusiveTab(context, log, 'b', broker.url, `${prefix}/jobs`, mqtt),
+  ]
+  for (const page of pages) await page.close()
+  await expect.poll(async () => (await broker.stats()).connected).toBe(0) // the worker ended with its last tab
+  for (const id of ids(50)) await broker.publish(`${prefix}/jobs`, id, { qos: 1 })
+
+  await exclusiveTab(context, log, 'again', broker.url, `${prefix}/jobs`, mqtt)
+  await expect.poll(() => log.ends.size, { timeout: 20_000 }).toBe(50)
+  await new Promise((r) => setTimeout(r, 300))
+  expect([...log.ends.values()].every((tabs) => tabs.length === 1 && tabs[0] === 'again')).toBe(true)
+})
