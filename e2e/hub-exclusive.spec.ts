@@ -75,36 +75,42 @@ for (const fault of ['closed', 'crashed'] as const) {
     // tab's process): with a persistent session the broker re-sends what the dead worker had not
     // acknowledged and queues the rest, and the inbox keeps what it had.
     const mqtt = fault === 'crashed' ? persistent(protocolVersion) : { protocolVersion }
-    const [a] = [
+    const [a, b] = [
       await exclusiveTab(context, log, 'a', broker.url, `${prefix}/jobs`, mqtt),
       await exclusiveTab(context, log, 'b', broker.url, `${prefix}/jobs`, mqtt),
       await exclusiveTab(context, log, 'c', broker.url, `${prefix}/jobs`, mqtt),
     ]
     const publishing = (async () => {
-      for (const id of ids(200)) await broker.publish(`${prefix}/jobs`, id, { qos: 1 })
+      for (const id of ids(200)) {
+        await broker.publish(`${prefix}/jobs`, id, { qos: 1 })
+        await new Promise((r) => setTimeout(r, 5)) // a stream, so that the fault lands in its middle
+      }
     })()
-    await expect.poll(() => log.ends.size, { timeout: 20_000 }).toBeGreaterThan(40)
+    await expect.poll(() => log.ends.size, { timeout: 20_000, intervals: [20] }).toBeGreaterThan(40)
     if (fault === 'closed') await a!.close()
     else {
       const cdp = await context.newCDPSession(a!)
       void cdp.send('Page.crash').catch(() => {}) // the renderer dies: this call never answers
     }
     await publishing
-    const b = context.pages().find((p) => (p as Page & { tabName?: string }).tabName === 'b')!
     await expect.poll(() => log.ends.size, { timeout: 30_000 }).toBe(200).catch(async (error) => {
       console.log('missing', ids(200).filter((id) => !log.ends.has(id)), 'started', ids(200).filter((id) => log.starts.has(id) && !log.ends.has(id)))
-      console.log(JSON.stringify(await b.evaluate(() => harness.hub().metrics())))
+      console.log(JSON.stringify(await b!.evaluate(() => harness.hub().metrics())))
       throw error
     })
     await new Promise((r) => setTimeout(r, 300))
 
     const startedInA = new Set([...log.starts].filter(([, tabs]) => tabs.includes('a')).map(([id]) => id))
     const twice = [...log.starts].filter(([, tabs]) => tabs.length > 1).map(([id]) => id)
-    console.log(`[${test.info().project.name}] tab ${fault}: ${startedInA.size} started in it, run twice: ${twice.map((id) => `${id} in ${log.starts.get(id)}`).join(', ') || 'none'}`)
+    console.log(`[${test.info().project.name}] tab ${fault}: ${startedInA.size} started in it, run twice: ${twice.map((id) => `${id} in ${log.starts.get(id)}`).join(', ') || 'none'}; b saw ${await b!.evaluate(() => harness.statuses().join(','))}`)
+    expect(startedInA.size).toBeLessThan(200) // the fault came mid-stream
     expect(twice.every((id) => startedInA.has(id))).toBe(true)
-    expect(twice.length).toBeLessThanOrEqual(1) // jobs run one at a time: at most the one in progress
+    // A tab runs its jobs one at a time: when only the tab dies, at most the job in progress runs
+    // again. A crash can take the worker down too: then the jobs whose end it had not yet written
+    // down run again as well, still only jobs the crashed tab had started.
+    if (fault === 'closed') expect(twice.length).toBeLessThanOrEqual(1)
     expect([...log.starts.keys()].sort()).toEqual(ids(200).sort())
-    expect(new Set([...log.ends.values()].flat().filter((tab) => tab !== 'a'))).toEqual(new Set(['b'])) // the next member took over
+    expect(new Set([...log.ends.values()].flat().filter((tab) => tab !== 'a')).size).toBe(1) // one member took over
   })
 }
 

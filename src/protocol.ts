@@ -133,6 +133,8 @@ export interface ExclusiveMetrics {
   redelivered: number
   /** Members that finished nothing within the timeout. */
   timeouts: number
+  /** Messages the broker sent again after a reconnect (same packet id, topic and payload), not handled twice. */
+  duplicates: number
   /** Messages waiting for a member or running. */
   pending: number
 }

@@ -1,5 +1,5 @@
 import mqtt from 'mqtt'
-import type { IClientOptions, IPublishPacket, MqttClient, Packet } from 'mqtt'
+import type { IClientOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
 import { HubError } from '../src/errors.ts'
 import type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../src/protocol.ts'
 import { Backoff } from './backoff.ts'
@@ -39,6 +39,13 @@ export class BrokerConnection {
   private lastError: HubError | undefined
   /** SUBSCRIBE packet id → filter, to tell which filter a SUBACK is for. */
   private readonly pendingSubacks = new Map<number, string>()
+  /**
+   * Incoming QoS 2 messages between PUBREC and PUBREL, kept across connections: after a
+   * reconnect the broker sends only the PUBREL [MQTT-4.3.3], and MQTT.js delivers the message then.
+   */
+  private readonly incomingStore: IStore = new mqtt.Store()
+  /** Counts connections: a message re-sent after a reconnect arrives on a later one. */
+  connectionSeq = 0
 
   constructor(
     private readonly url: string,
@@ -55,6 +62,11 @@ export class BrokerConnection {
 
   get protocolVersion(): 4 | 5 {
     return this.options.protocolVersion ?? 4
+  }
+
+  /** Within the first seconds of a connection, when a broker re-sends what it had not seen acked. */
+  get justConnected(): boolean {
+    return this.connectedAt > 0 && Date.now() - this.connectedAt < 5_000
   }
 
   get reconnects(): number {
@@ -118,6 +130,7 @@ export class BrokerConnection {
     const client = mqtt.connect(this.url, this.clientOptions())
     this.client = client
     client.on('connect', (connack) => {
+      this.connectionSeq++
       this.connectedAt = Date.now()
       this.everConnected = true
       this.lastError = undefined
@@ -177,6 +190,7 @@ export class BrokerConnection {
       ...rest,
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
       connectTimeout: this.options.connectTimeout ?? 10_000,
+      incomingStore: this.incomingStore,
       reconnectPeriod: 0,
       resubscribe: false,
     }

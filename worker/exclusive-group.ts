@@ -32,6 +32,14 @@ interface Job {
 
 /** Jobs a member may hold at once: it runs them one after another, the rest wait in its tab. */
 const WINDOW = 64
+/** Packet ids remembered to recognise re-sends (the broker has at most 65535 in flight). */
+const SEEN_LIMIT = 2048
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 /**
  * One exclusive group: every message goes to exactly one live member, no election. The member
@@ -47,7 +55,12 @@ export class ExclusiveGroup {
   private next = 0
   /** Inbox messages left from an earlier worker are loaded before anything is dispatched. */
   private restored: boolean
-  readonly metrics: Omit<ExclusiveMetrics, 'pending'> = { handled: 0, failed: 0, redelivered: 0, timeouts: 0 }
+  readonly metrics: Omit<ExclusiveMetrics, 'pending'> = { handled: 0, failed: 0, redelivered: 0, timeouts: 0, duplicates: 0 }
+  /**
+   * QoS 1/2 messages seen, by the broker's packet id: a broker re-sends a message whose ack it did
+   * not get, after a reconnect, with the same id [MQTT-4.4.0-1] (aedes without DUP). Bounded.
+   */
+  private readonly seen = new Map<number, { topic: string; payload: Uint8Array; connection: number }>()
   /** Called when a QoS 1/2 message could not be kept in the inbox (full, or IndexedDB failed). */
   onNotDurable: () => void = () => {}
 
@@ -65,15 +78,22 @@ export class ExclusiveGroup {
     return this.jobs.size
   }
 
-  /** A message for the group. Returns a promise when it is being written to the inbox: ack the broker after it. */
-  offer(topic: string, payload: Uint8Array, qos: QoS, retain: boolean): Promise<void> | undefined {
+  /**
+   * A message for the group. Returns a promise when it is being written to the inbox: ack the
+   * broker after it. `connection` counts the broker connections; 0 is an earlier worker's.
+   */
+  offer(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, messageId?: number, connection = 1, justConnected = false): Promise<void> | undefined {
+    if (qos > 0 && messageId !== undefined && this.isResent(messageId, topic, payload, connection, justConnected)) {
+      this.metrics.duplicates++
+      return undefined
+    }
     const job: Job = { id: this.nextJob++, topic, payload, qos, retain, key: null, member: null, redelivered: false, attempts: 0 }
     this.jobs.set(job.id, job)
     if (qos === 0 || !this.inbox) {
       this.enqueue(job)
       return undefined
     }
-    const record = { session: this.session, group: this.name, topic, payload, qos, retain, receivedAt: Date.now() }
+    const record = { session: this.session, group: this.name, topic, payload, qos, retain, messageId, receivedAt: Date.now() }
     return this.inbox.add(record).catch(() => null).then((key) => {
       job.key = key
       if (key === null) this.onNotDurable() // handled from memory only: lost if the worker ends first
@@ -81,11 +101,32 @@ export class ExclusiveGroup {
     })
   }
 
+  /**
+   * The same id, topic and payload as a message of an earlier connection, or of this one in its
+   * first seconds: the broker's re-send. (aedes, taking over a session, was seen sending one
+   * queued message twice on the new connection, same id, no DUP.) A broker reuses an id only
+   * after our ack, and sequentially: an identical message under a reused id so soon is not real.
+   */
+  private isResent(messageId: number, topic: string, payload: Uint8Array, connection: number, justConnected: boolean): boolean {
+    const earlier = this.seen.get(messageId)
+    this.seen.delete(messageId)
+    const resent = earlier !== undefined && (earlier.connection < connection || justConnected)
+      && earlier.topic === topic && sameBytes(earlier.payload, payload)
+    if (!resent) {
+      this.seen.set(messageId, { topic, payload, connection })
+      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!)
+    }
+    return resent
+  }
+
   /** Loads what an earlier worker left in the inbox, ahead of anything received since. */
   async restore(): Promise<void> {
     if (!this.inbox || this.restored) return
+    const stored = await this.inbox.pending(this.session, this.name)
+    // Written by this worker already (each add's key is set before a later read answers).
     const known = new Set([...this.jobs.values()].map((job) => job.key))
-    const records = (await this.inbox.pending(this.session, this.name)).filter((r) => !known.has(r.key!))
+    const records = stored.filter((r) => !known.has(r.key!))
+    for (const r of records) if (r.messageId !== undefined) this.seen.set(r.messageId, { topic: r.topic, payload: r.payload, connection: 0 })
     const jobs = records.map((record) => this.jobFromRecord(record))
     this.queue.unshift(...jobs)
     this.restored = true

@@ -56,9 +56,10 @@ export class ExclusiveGroups<Subscriber> {
   /** Recreates the groups recorded by an earlier worker (for a persistent session, before connecting). */
   async restore(): Promise<void> {
     const records = (await this.db?.getAllFromIndex('groups', 'bySession', this.session).catch(() => [])) ?? []
-    for (const record of records) {
-      if (!this.groups.has(record.group)) void this.create(record.group, record.filter, record.qos, { group: record.group, ...EXCLUSIVE_DEFAULTS })
-    }
+    // Before connecting: the broker re-sends right after CONNACK, and each group must know what its inbox holds.
+    await Promise.all(records
+      .filter((record) => !this.groups.has(record.group))
+      .map((record) => this.create(record.group, record.filter, record.qos, { group: record.group, ...EXCLUSIVE_DEFAULTS })))
   }
 
   metrics(): SessionMetrics['exclusive'] {

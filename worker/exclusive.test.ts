@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startAedes, type TestBroker } from '../e2e/brokers.ts'
 import type { Delivery } from '../src/protocol.ts'
 import { openHubDatabase } from './hub-db.ts'
+import { ExclusiveGroup } from './exclusive-group.ts'
 import { Inbox } from './inbox.ts'
 import type { SessionStorage } from './session.ts'
 import { TestWorker, waitFor, type TestTab } from './test-tab.ts'
@@ -198,5 +199,35 @@ describe('exclusive groups', () => {
     await a!.subscribe(`x/${run}/a`, 0, { group: 'g' })
     const error = await a!.subscribe(`x/${run}/b`, 0, { group: 'g' }).catch((e: { code: string }) => e.code)
     expect(error).toBe('INVALID_OPTIONS')
+  })
+})
+
+describe('ExclusiveGroup and broker re-sends', () => {
+  const spec = { group: 'g', balance: 'sticky' as const, timeoutMs: 30_000, retries: 0 }
+  const bytes = (s: string) => new TextEncoder().encode(s)
+
+  function groupWithMember() {
+    const got: Delivery[] = []
+    const group = new ExclusiveGroup('s', 'g', 'j', spec, null)
+    group.join({ tab: { deliver: (d) => got.push(d) }, id: 1, outstanding: new Set(), stalled: false })
+    return { group, got }
+  }
+
+  it('drops a QoS 1 message the broker sends again after a reconnect: same packet id, topic and payload [MQTT-4.4.0-1]', () => {
+    const { group, got } = groupWithMember()
+    group.offer('j', bytes('a'), 1, false, 7, 1)
+    group.offer('j', bytes('a'), 1, false, 7, 2) // re-sent on the next connection (aedes: without DUP)
+    group.offer('j', bytes('b'), 1, false, 7, 2) // the id reused for another message
+    group.offer('j', bytes('a'), 1, false, 8, 2) // another id
+    expect(got.map((d) => new TextDecoder().decode(d.payload))).toEqual(['a', 'b', 'a'])
+    expect(group.metrics.duplicates).toBe(1)
+  })
+
+  it('keeps an identical message under a reused id on the same connection once it is past its first seconds', () => {
+    const { group, got } = groupWithMember()
+    group.offer('j', bytes('tick'), 1, false, 7, 1)
+    group.offer('j', bytes('tick'), 1, false, 7, 1, false)
+    group.offer('j', bytes('tick'), 1, false, 7, 1, true) // in a connection's first seconds: a re-send
+    expect(got).toHaveLength(2)
   })
 })

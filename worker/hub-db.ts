@@ -10,6 +10,8 @@ export interface InboxRecord {
   payload: Uint8Array
   qos: QoS
   retain: boolean
+  /** The broker's packet id: a message it re-sends after a reconnect or restart is recognised by it. */
+  messageId?: number
   receivedAt: number
 }
 

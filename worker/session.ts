@@ -203,7 +203,10 @@ export class Session implements ConnectionListener {
     })
     for (const [tab, subs] of subsByTab) tab.deliver({ subs, topic, payload, qos, retain })
     if (!groups) return
-    const writes = groups.map((group) => group.offer(topic, payload, qos, retain)).filter((w) => w !== undefined)
+    const { connectionSeq, justConnected } = this.connection
+    const writes = groups
+      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected))
+      .filter((w) => w !== undefined)
     if (writes.length > 0) return Promise.all(writes).then(() => {})
   }
 
