@@ -17,6 +17,7 @@ export type HubErrorCode =
   | 'SESSION_BUSY'
   | 'SUBSCRIBE_REJECTED'
   | 'PUBLISH_FAILED'
+  | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
 
 export class HubError extends Error {

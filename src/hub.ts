@@ -2,11 +2,11 @@ import type * as Comlink from 'comlink'
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import {
-  checkExclusive, checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
   PROTOCOL_VERSION, type Balance, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS,
-  type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
+  type OutboxLimits, type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
@@ -20,6 +20,8 @@ export interface HubOptions {
   mqtt?: MqttConnectOptions
   /** The hub's reconnect policy; see README for the defaults. */
   reconnect?: Partial<ReconnectOptions>
+  /** Limits of the QoS 1/2 outbox; past them publish() rejects with OUTBOX_FULL. Default 10,000 messages, 16 MiB. */
+  outbox?: Partial<OutboxLimits>
   /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
   callTimeoutMs?: number
   /** How to start the hub worker; default: the package's own worker. */
@@ -43,6 +45,8 @@ export interface SubscribeOptions {
 export interface PublishOptions {
   qos?: QoS
   retain?: boolean
+  /** QoS 1/2: called once the message is on disk (IndexedDB), before the broker's ack resolves publish(). */
+  onDurable?: () => void
 }
 
 export type MessageHandler = (message: HubMessage) => void | Promise<void>
@@ -90,12 +94,13 @@ function defaultWorker(): SharedWorker {
 class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
-  private readonly request: Omit<OpenRequest, 'subscriptions' | 'events'>
+  private readonly request: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
   private readonly startWorker: () => SharedWorker
   private readonly callTimeoutMs: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
   private readonly errorListeners = new Set<(error: unknown, message?: HubMessage) => void>()
   private readonly subs = new Map<number, LocalSubscription>()
+  private readonly acks = new PendingAcks()
   private nextId = 1
   private link: Promise<WorkerLink> | null = null
   private relinkAttempt = 0
@@ -118,6 +123,7 @@ class TabHub implements Hub {
       name: checkName(o.name),
       mqtt: checkMqttOptions(o.mqtt),
       reconnect: checkReconnectOptions(o.reconnect),
+      outbox: checkOutboxLimits(o.outbox),
       tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
     // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
@@ -189,7 +195,12 @@ class TabHub implements Hub {
     const o = record(options, 'publish options')
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
-    await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true }))
+    if (o.onDurable !== undefined && typeof o.onDurable !== 'function') throw new HubError('INVALID_OPTIONS', 'onDurable must be a function')
+    const seq = await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true }))
+    if (seq === null) return
+    ;(o.onDurable as (() => void) | undefined)?.()
+    // Stored: the ack may take as long as the broker is away, and survives a restart of the worker.
+    await new Promise<void>((resolve, reject) => this.acks.expect(seq, resolve, reject))
   }
 
   metrics(): Promise<SessionMetrics> {
@@ -203,6 +214,7 @@ class TabHub implements Hub {
     const link = this.link
     this.link = null
     this.subs.clear()
+    this.acks.rejectAll(new HubError('CLOSED', 'The hub was closed before the broker acknowledged; the message is stored and will be sent'))
     this.setStatus('closed', undefined)
     if (link) {
       await link
@@ -247,11 +259,12 @@ class TabHub implements Hub {
   private async connect(): Promise<WorkerLink> {
     await this.lockHeld
     const subscriptions = [...this.subs.values()].map(specOf)
+    const awaiting = this.acks.waiting()
     try {
       // One tab at a time: after the worker died, tabs that all start it at once can each get a
       // worker of their own (seen in Chromium after a renderer crash).
       const link = await navigator.locks.request('mqtt-hub:open', () =>
-        openWorkerLink(this.startWorker(), { ...this.request, subscriptions }, (event, reply) => this.onEvent(event, reply)))
+        openWorkerLink(this.startWorker(), { ...this.request, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
       link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
       this.onEvent(link.status)
@@ -292,6 +305,10 @@ class TabHub implements Hub {
     }
     if (event.type === 'warning') {
       this.reportError(new HubError(event.error.code, event.error.message))
+      return
+    }
+    if (event.type === 'published') {
+      for (const { seq, error } of event.results) this.acks.settle(seq, error && new HubError(error.code, error.message))
       return
     }
     for (const delivery of event.deliveries) {
@@ -340,6 +357,41 @@ class TabHub implements Hub {
     this.status = status
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
+  }
+}
+
+/** Publishes stored in the outbox whose broker ack this tab waits for, by outbox seq. */
+class PendingAcks {
+  private readonly pending = new Map<number, { resolve(): void; reject(error: HubError): void }>()
+  /** Acks that arrived before publish() learned its seq (two ports, no order between them). */
+  private readonly early = new Map<number, HubError | undefined>()
+
+  expect(seq: number, resolve: () => void, reject: (error: HubError) => void): void {
+    if (this.early.has(seq)) {
+      const error = this.early.get(seq)
+      this.early.delete(seq)
+      return error ? reject(error) : resolve()
+    }
+    this.pending.set(seq, { resolve, reject })
+  }
+
+  settle(seq: number, error: HubError | undefined): void {
+    const waiter = this.pending.get(seq)
+    this.pending.delete(seq)
+    if (!waiter) {
+      this.early.set(seq, error)
+      if (this.early.size > 10_000) this.early.delete(this.early.keys().next().value!)
+    } else if (error) waiter.reject(error)
+    else waiter.resolve()
+  }
+
+  waiting(): number[] {
+    return [...this.pending.keys()]
+  }
+
+  rejectAll(error: HubError): void {
+    for (const waiter of this.pending.values()) waiter.reject(error)
+    this.pending.clear()
   }
 }
 

@@ -1,6 +1,6 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
 import { HubError } from './errors.ts'
-import type { ExclusiveSpec, MqttConnectOptions, QoS, ReconnectOptions } from './protocol.ts'
+import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions } from './protocol.ts'
 import { validateTopicName } from './topic.ts'
 
 export const RECONNECT_DEFAULTS: ReconnectOptions = {
@@ -104,6 +104,18 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
   }
   if (o.factor < 1 || o.jitter > 1 || o.minDelayMs > o.maxDelayMs) {
     throw new HubError('INVALID_OPTIONS', 'reconnect needs factor >= 1, jitter <= 1 and minDelayMs <= maxDelayMs')
+  }
+  return o
+}
+
+export const OUTBOX_DEFAULTS: OutboxLimits = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
+
+export function checkOutboxLimits(options: unknown): OutboxLimits {
+  if (options === undefined) return OUTBOX_DEFAULTS
+  const o = { ...OUTBOX_DEFAULTS, ...record(options, 'outbox') }
+  for (const [key, value] of Object.entries(o)) {
+    if (!(key in OUTBOX_DEFAULTS)) throw new HubError('INVALID_OPTIONS', `outbox.${key} is not a supported option`)
+    if (!isInteger(value, 1, Number.MAX_SAFE_INTEGER)) throw new HubError('INVALID_OPTIONS', `outbox.${key} must be a positive integer`)
   }
   return o
 }

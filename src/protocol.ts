@@ -90,7 +90,13 @@ export interface WarningEvent {
   error: WireError
 }
 
-export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent
+/** The broker acknowledged stored publishes (PUBACK, PUBCOMP), or refused them (`error`). */
+export interface PublishedEvent {
+  type: 'published'
+  results: Array<{ seq: number; error?: WireError }>
+}
+
+export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent
 
 /** Tab → worker, on the same events port: an exclusive handler finished (returned or settled). */
 export interface SettledEvent {
@@ -147,6 +153,24 @@ export interface SessionMetrics {
   /** Per exclusive group name. */
   exclusive: Record<string, ExclusiveMetrics>
   inbox: { depth: number; limit: number; overflowed: number; durable: boolean }
+  /** QoS 1/2 publishes not yet acknowledged by the broker. */
+  outbox: {
+    depth: number
+    bytes: number
+    /** Age of the oldest message waiting, null when none waits. */
+    oldestAgeMs: number | null
+    inFlight: number
+    maxMessages: number
+    maxBytes: number
+    durable: boolean
+    /** QoS 0 messages dropped while offline (over 10,000 waiting). */
+    droppedQos0: number
+  }
+}
+
+export interface OutboxLimits {
+  maxMessages: number
+  maxBytes: number
 }
 
 export interface OpenRequest {
@@ -159,6 +183,9 @@ export interface OpenRequest {
   tabLock: string
   /** Subscriptions to restore (after the worker restarted). */
   subscriptions: SubscriptionSpec[]
+  /** Stored publishes (outbox seq) whose ack this tab still waits for (after the worker restarted). */
+  awaiting: number[]
+  outbox: OutboxLimits
   /** Transferred: the worker pushes WorkerEvents here. */
   events: MessagePort
 }
@@ -182,8 +209,11 @@ export interface TabApi {
   /** Resolves when the broker granted the subscription (or, while offline, once it is registered). */
   subscribe(spec: SubscriptionSpec): Promise<void>
   unsubscribe(id: number): Promise<void>
-  /** Resolves when MQTT.js has sent (QoS 0) or the broker acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP). */
-  publish(request: PublishRequest): Promise<void>
+  /**
+   * QoS 0: resolves with null once sent (or queued while offline). QoS 1/2: resolves with the
+   * outbox seq once the message is on disk; a `published` event tells the broker's ack.
+   */
+  publish(request: PublishRequest): Promise<number | null>
   metrics(): Promise<SessionMetrics>
   close(): Promise<void>
 }

@@ -3,11 +3,16 @@ import type { IClientOptions, IPublishPacket, IStore, MqttClient, Packet } from 
 import { HubError } from '../src/errors.ts'
 import type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../src/protocol.ts'
 import { Backoff } from './backoff.ts'
+import type { PacketIds } from './packet-ids.ts'
 
 export interface ConnectInfo {
   protocolVersion: 4 | 5
   /** MQTT 5 brokers may say they do not support subscription identifiers (CONNACK property). */
   subscriptionIdentifiers: boolean
+  /** The broker kept the session (clean: false): in-flight messages are re-sent with their ids. */
+  sessionPresent: boolean
+  /** MQTT 5: how many QoS 1/2 PUBLISHes the broker takes in flight at once. */
+  receiveMaximum: number | undefined
 }
 
 /** What the connection tells its owner. Every call comes from the current MQTT.js client only. */
@@ -19,6 +24,10 @@ export interface ConnectionListener {
   message(packet: IPublishPacket): Promise<void> | void
   /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
   subscribeAcked(filter: string, reasonCode: number): void
+  /** PUBACK, PUBREC or PUBCOMP for an outgoing QoS 1/2 message. */
+  publishAcked(cmd: 'puback' | 'pubrec' | 'pubcomp', messageId: number, reasonCode: number | undefined): void
+  /** A promise holds back the PUBREL for this id until it settles (the QoS 2 state is being stored). */
+  beforeRelease(messageId: number): Promise<void> | undefined
 }
 
 /** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "your credentials or identity". */
@@ -52,6 +61,8 @@ export class BrokerConnection {
     private readonly options: MqttConnectOptions & { clientId: string },
     private readonly reconnect: ReconnectOptions,
     private readonly listener: ConnectionListener,
+    /** Packet ids, shared with the outbox. */
+    private readonly ids: PacketIds,
   ) {
     this.backoff = new Backoff(reconnect)
   }
@@ -105,6 +116,21 @@ export class BrokerConnection {
     })
   }
 
+  /** A stored QoS 1/2 message with the packet id the outbox chose; `dup` when it is a re-send [MQTT-3.3.1-1]. */
+  publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean): void {
+    const client = this.client
+    if (!client?.connected) return
+    this.ids.force(messageId)
+    client.publish(topic, payload as unknown as string, { qos, retain, dup }, () => {})
+  }
+
+  /** Re-sends the PUBREL of a QoS 2 message the broker has received, after a reconnect [MQTT-4.3.3]. */
+  release(messageId: number): void {
+    const client = this.client
+    if (!client?.connected) return
+    ;(client as unknown as { _sendPacket(packet: Packet): void })._sendPacket({ cmd: 'pubrel', qos: 2, messageId } as Packet)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -129,13 +155,19 @@ export class BrokerConnection {
     this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
     const client = mqtt.connect(this.url, this.clientOptions())
     this.client = client
+    this.holdReleases(client)
     client.on('connect', (connack) => {
       this.connectionSeq++
       this.connectedAt = Date.now()
       this.everConnected = true
       this.lastError = undefined
       const available = connack.properties?.subscriptionIdentifiersAvailable
-      this.listener.connected({ protocolVersion: this.protocolVersion, subscriptionIdentifiers: available !== false })
+      this.listener.connected({
+        protocolVersion: this.protocolVersion,
+        subscriptionIdentifiers: available !== false,
+        sessionPresent: connack.sessionPresent === true,
+        receiveMaximum: connack.properties?.receiveMaximum,
+      })
       this.listener.statusChanged('connected')
     })
     client.on('packetsend', (packet: Packet) => {
@@ -144,6 +176,10 @@ export class BrokerConnection {
       }
     })
     client.on('packetreceive', (packet: Packet) => {
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) {
+        this.listener.publishAcked(packet.cmd, packet.messageId, packet.reasonCode)
+        return
+      }
       if (packet.cmd !== 'suback' || packet.messageId === undefined) return
       const filter = this.pendingSubacks.get(packet.messageId)
       if (filter === undefined) return
@@ -163,6 +199,22 @@ export class BrokerConnection {
     client.on('close', () => {
       if (client === this.client) this.onClosed(client)
     })
+  }
+
+  /**
+   * MQTT.js answers a PUBREC with PUBREL at once; the outbox must first have stored that the
+   * broker has the message, or a crash in between would publish it a second time after restart.
+   */
+  private holdReleases(client: MqttClient): void {
+    const target = client as unknown as { _sendPacket(packet: Packet, ...rest: unknown[]): void }
+    const send = target._sendPacket.bind(client)
+    target._sendPacket = (packet, ...rest) => {
+      const stored = packet.cmd === 'pubrel' && packet.messageId !== undefined ? this.listener.beforeRelease(packet.messageId) : undefined
+      if (!stored) return send(packet, ...rest)
+      stored.then(() => {
+        if (client === this.client && client.connected) send(packet, ...rest)
+      }, () => send(packet, ...rest))
+    }
   }
 
   private onClosed(client: MqttClient): void {
@@ -191,6 +243,7 @@ export class BrokerConnection {
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
       connectTimeout: this.options.connectTimeout ?? 10_000,
       incomingStore: this.incomingStore,
+      messageIdProvider: this.ids,
       reconnectPeriod: 0,
       resubscribe: false,
     }

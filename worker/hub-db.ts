@@ -23,7 +23,25 @@ export interface GroupRecord {
   qos: QoS
 }
 
+/** A QoS 1/2 publish until the broker acknowledged it. Never credentials. */
+export interface OutboxRecord {
+  /** Publish order, assigned by IndexedDB. */
+  seq?: number
+  session: string
+  topic: string
+  payload: Uint8Array
+  qos: 1 | 2
+  retain: boolean
+  /** 'pubrel': QoS 2 after PUBREC; the broker has the message, only PUBREL may be re-sent. */
+  state: 'publish' | 'pubrel'
+  /** The packet id it was sent with; kept when re-sent in the same broker session. */
+  messageId: number | null
+  createdAt: number
+  bytes: number
+}
+
 interface HubSchema extends DBSchema {
+  outbox: { key: number; value: OutboxRecord; indexes: { bySession: string } }
   inbox: { key: number; value: InboxRecord; indexes: { byGroup: [string, string] } }
   groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
   /** Per-session values the hub must keep across restarts (the generated client id). */
@@ -35,8 +53,13 @@ export type HubDatabase = IDBPDatabase<HubSchema>
 export const DATABASE_NAME = 'mqtt-hub'
 
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
-  return openDB<HubSchema>(name, 1, {
-    upgrade(db) {
+  return openDB<HubSchema>(name, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 2) {
+        const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true })
+        outbox.createIndex('bySession', 'session')
+      }
+      if (oldVersion >= 1) return
       const inbox = db.createObjectStore('inbox', { keyPath: 'key', autoIncrement: true })
       inbox.createIndex('byGroup', ['session', 'group'])
       const groups = db.createObjectStore('groups', { keyPath: ['session', 'group'] })

@@ -1,6 +1,6 @@
 import { HubError } from '../src/errors.ts'
 import {
-  checkExclusive, checkMqttOptions, checkName, checkPayload, checkQos, checkReconnectOptions, checkUrl,
+  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkUrl,
 } from '../src/options.ts'
 import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type SubscriptionSpec, type TabApi } from '../src/protocol.ts'
 import { validateTopicFilter, validateTopicName } from '../src/topic.ts'
@@ -56,6 +56,7 @@ export class HubService {
       const [gone, from] = [tab, session]
       tab = session = null
       gone.close()
+      from.forgetAcks(gone.onAck)
       if (from.removeTab(gone) && this.sessions.get(from.name) === from) {
         this.sessions.delete(from.name)
         await from.close()
@@ -72,12 +73,14 @@ export class HubService {
           url: checkUrl(request.url),
           mqtt: checkMqttOptions(request.mqtt),
           reconnect: checkReconnectOptions(request.reconnect),
+          outbox: checkOutboxLimits(request.outbox),
         })
         tab = new TabClient(request.events)
         session = target
         target.addTab(tab)
         this.liveness.watchTab(request.tabLock, () => void detach())
         for (const spec of request.subscriptions) void restore(target, tab, spec)
+        for (const seq of request.awaiting ?? []) void target.awaitAck(seq, tab.onAck)
         return { workerLock: this.liveness.workerLock, status: target.status }
       },
       // The tab validated already; checking again costs little and keeps a stale or hostile
@@ -92,11 +95,11 @@ export class HubService {
       },
       metrics: async () => attached().session.metrics(),
       publish: async (request) => {
-        const { session } = attached()
+        const { tab, session } = attached()
         validateTopicName(request.topic)
         const payload = checkPayload(request.payload)
         if (typeof request.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
-        return session.publish({ topic: request.topic, payload, qos: checkQos(request.qos), retain: request.retain })
+        return session.publish({ topic: request.topic, payload, qos: checkQos(request.qos), retain: request.retain }, tab.onAck)
       },
       close: detach,
     }

@@ -8,6 +8,9 @@ import { ExclusiveGroup } from './exclusive-group.ts'
 import { ExclusiveGroups } from './exclusive-groups.ts'
 import { persistedValue, type HubDatabase } from './hub-db.ts'
 import type { Inbox } from './inbox.ts'
+import { Outbox, type OutboxLimits } from './outbox.ts'
+import { PacketIds } from './packet-ids.ts'
+import { Publisher, type AckListener } from './publisher.ts'
 import { SubscriptionRegistry } from './subscription-registry.ts'
 import type { TabClient, TabSub } from './tab-client.ts'
 
@@ -24,18 +27,12 @@ export interface SessionConfig {
   url: string
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
-}
-
-interface QueuedPublish {
-  request: PublishRequest
-  resolve(): void
-  reject(error: HubError): void
+  outbox: OutboxLimits
 }
 
 /**
- * One named connection: the broker connection, the tabs that share it, their subscriptions, and
- * the publishes waiting for the connection. Publishes are held in memory in order while offline
- * and re-sent after a reconnect when the broker had not acknowledged them.
+ * One named connection: the broker connection, the tabs that share it, their subscriptions and
+ * exclusive groups, and its publishes (the outbox).
  */
 export class Session implements ConnectionListener {
   readonly tabs = new Set<TabClient>()
@@ -43,13 +40,17 @@ export class Session implements ConnectionListener {
   private readonly groups: ExclusiveGroups<Subscriber>
   private readonly connection: BrokerConnection
   private statusEvent: StatusEvent = { type: 'status', status: 'connecting' }
-  private waiting: QueuedPublish[] = []
   private readonly ownership = new AbortController()
   private giveUpOwnership: () => void = () => {}
-  private readonly inFlight = new Set<QueuedPublish>()
+  private readonly ids = new PacketIds()
+  /** Ready once this worker owns the connection: only the owner drives the outbox. */
+  private readonly publisher: Promise<Publisher>
+  private publisherReady: Publisher | null = null
+  private startPublisher: (publisher: Publisher) => void = () => {}
 
   private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
-    this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this)
+    this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
+    this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
     this.registry = new SubscriptionRegistry<Subscriber>(this.connection)
     this.groups = new ExclusiveGroups<Subscriber>(name, this.registry, storage.db, storage.inbox, (group, error) => {
       for (const member of group.members) (member.tab as TabClient).send({ type: 'warning', error: { code: error.code, message: error.message } })
@@ -83,6 +84,9 @@ export class Session implements ConnectionListener {
     } finally {
       clearTimeout(waiting)
     }
+    const outbox = await Outbox.open(this.storage.db, this.name, this.config.outbox).catch(() => Outbox.open(null, this.name, this.config.outbox))
+    this.publisherReady = new Publisher(outbox, this.connection, this.ids)
+    this.startPublisher(this.publisherReady)
     this.connection.start()
   }
 
@@ -131,6 +135,8 @@ export class Session implements ConnectionListener {
 
   metrics(): SessionMetrics {
     const inbox = this.storage.inbox
+    const publisher = this.publisherReady
+    const outbox = publisher?.outbox
     return {
       name: this.name,
       status: this.statusEvent.status,
@@ -138,15 +144,31 @@ export class Session implements ConnectionListener {
       brokerSubscriptions: this.registry.brokerFilters().length,
       exclusive: this.groups.metrics(),
       inbox: { depth: inbox?.depth ?? 0, limit: inbox?.limit ?? 0, overflowed: inbox?.overflowed ?? 0, durable: inbox !== null },
+      outbox: {
+        depth: outbox?.depth ?? 0,
+        bytes: outbox?.size ?? 0,
+        oldestAgeMs: outbox?.oldestAgeMs ?? null,
+        inFlight: publisher?.inFlightCount ?? 0,
+        maxMessages: this.config.outbox.maxMessages,
+        maxBytes: this.config.outbox.maxBytes,
+        durable: outbox?.durable ?? this.storage.db !== null,
+        droppedQos0: publisher?.dropped ?? 0,
+      },
     }
   }
 
-  publish(request: PublishRequest): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const item = { request, resolve, reject }
-      if (this.connection.isConnected) this.send(item)
-      else this.waiting.push(item)
-    })
+  /** See Publisher.publish: QoS 1/2 resolve with their outbox seq once on disk; `onAck` hears the broker. */
+  async publish(request: PublishRequest, onAck: AckListener): Promise<number | null> {
+    return (await this.publisher).publish(request, onAck)
+  }
+
+  /** A tab waits again for the ack of a message stored before its worker restarted. */
+  async awaitAck(seq: number, onAck: AckListener): Promise<void> {
+    ;(await this.publisher).await(seq, onAck)
+  }
+
+  forgetAcks(onAck: AckListener): void {
+    this.publisherReady?.forget(onAck)
   }
 
   retryNow(): void {
@@ -154,10 +176,6 @@ export class Session implements ConnectionListener {
   }
 
   async close(): Promise<void> {
-    const error = new HubError('CLOSED', `Connection "${this.name}" was closed`)
-    for (const item of [...this.inFlight, ...this.waiting]) item.reject(error)
-    this.inFlight.clear()
-    this.waiting = []
     this.ownership.abort()
     await this.connection.close()
     this.giveUpOwnership()
@@ -172,16 +190,20 @@ export class Session implements ConnectionListener {
 
   connected(info: ConnectInfo): void {
     this.registry.connected(info.protocolVersion === 5 && info.subscriptionIdentifiers)
-    const waiting = this.waiting
-    this.waiting = []
-    for (const item of waiting) this.send(item)
+    this.publisherReady?.connected(info.sessionPresent, info.receiveMaximum)
   }
 
   disconnected(): void {
     this.registry.disconnected()
-    // Not acknowledged: send again, before anything published later.
-    this.waiting = [...this.inFlight, ...this.waiting]
-    this.inFlight.clear()
+    this.publisherReady?.disconnected()
+  }
+
+  publishAcked(cmd: 'puback' | 'pubrec' | 'pubcomp', messageId: number, reasonCode: number | undefined): void {
+    this.publisherReady?.acked(cmd, messageId, reasonCode)
+  }
+
+  beforeRelease(messageId: number): Promise<void> | undefined {
+    return this.publisherReady?.beforeRelease(messageId)
   }
 
   /** Routes one message; returns a promise when exclusive QoS 1/2 work must reach the inbox before the ack. */
@@ -219,13 +241,4 @@ export class Session implements ConnectionListener {
     else this.registry.remove(sub)
   }
 
-  private send(item: QueuedPublish): void {
-    const { topic, payload, qos, retain } = item.request
-    this.inFlight.add(item)
-    this.connection.publish(topic, payload, qos, retain, (error) => {
-      if (!this.inFlight.delete(item)) return
-      if (error) item.reject(error)
-      else item.resolve()
-    })
-  }
 }

@@ -1,4 +1,5 @@
-import type { Delivery, TabEvent, WorkerEvent } from '../src/protocol.ts'
+import type { HubError } from '../src/errors.ts'
+import type { Delivery, PublishedEvent, TabEvent, WorkerEvent } from '../src/protocol.ts'
 import type { ExclusiveGroup, Member } from './exclusive-group.ts'
 import type { TabSubscription } from './subscription-registry.ts'
 
@@ -14,7 +15,13 @@ export interface TabSub extends TabSubscription<TabClient> {
 export class TabClient {
   readonly subs = new Map<number, TabSub>()
   private queue: Delivery[] = []
+  private acks: PublishedEvent['results'] = []
   private flushScheduled = false
+  /** Hears the broker's ack of this tab's stored publishes. */
+  readonly onAck = (seq: number, error?: HubError): void => {
+    this.acks.push({ seq, ...(error && { error: { code: error.code, message: error.message } }) })
+    this.schedule()
+  }
   /** Set by the session: an exclusive handler of this tab finished. */
   onSettled: (sub: TabSub, job: number, failed: boolean) => void = () => {}
 
@@ -32,6 +39,10 @@ export class TabClient {
 
   deliver(delivery: Delivery): void {
     this.queue.push(delivery)
+    this.schedule()
+  }
+
+  private schedule(): void {
     if (this.flushScheduled) return
     this.flushScheduled = true
     setTimeout(() => this.flush(), 0)
@@ -39,14 +50,21 @@ export class TabClient {
 
   close(): void {
     this.queue = []
+    this.acks = []
     this.events.close()
   }
 
   private flush(): void {
     this.flushScheduled = false
-    if (this.queue.length === 0) return
-    const deliveries = this.queue
-    this.queue = []
-    this.send({ type: 'messages', deliveries })
+    if (this.queue.length > 0) {
+      const deliveries = this.queue
+      this.queue = []
+      this.send({ type: 'messages', deliveries })
+    }
+    if (this.acks.length > 0) {
+      const results = this.acks
+      this.acks = []
+      this.send({ type: 'published', results })
+    }
   }
 }

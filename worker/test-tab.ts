@@ -2,9 +2,9 @@
 // Comlink facade over a MessageChannel, with the worker's liveness signal under the test's control.
 import * as Comlink from 'comlink'
 import { HubError } from '../src/errors.ts'
-import { RECONNECT_DEFAULTS } from '../src/options.ts'
+import { OUTBOX_DEFAULTS, RECONNECT_DEFAULTS } from '../src/options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OpenRequest, type QoS, type StatusEvent, type TabApi,
+  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OutboxLimits, type PublishedEvent, type OpenRequest, type QoS, type StatusEvent, type TabApi,
   type WorkerEvent,
 } from '../src/protocol.ts'
 import { exposeTabApi } from './expose.ts'
@@ -39,6 +39,7 @@ export interface OpenOptions {
   url: string
   name?: string
   mqtt?: MqttConnectOptions
+  outbox?: Partial<OutboxLimits>
 }
 
 /** Polls `check` until it holds (for conditions that span several tabs). */
@@ -54,6 +55,7 @@ export class TestTab {
   readonly statuses: StatusEvent[] = []
   readonly deliveries: Delivery[] = []
   readonly warnings: string[] = []
+  readonly acked: PublishedEvent['results'] = []
   private events: MessagePort | undefined
   private nextId = 1
   private listeners = new Set<() => void>()
@@ -71,6 +73,7 @@ export class TestTab {
     events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => {
       if (event.data.type === 'status') this.statuses.push(event.data)
       else if (event.data.type === 'warning') this.warnings.push(event.data.error.message)
+      else if (event.data.type === 'published') this.acked.push(...event.data.results)
       else this.deliveries.push(...event.data.deliveries)
       for (const listener of this.listeners) listener()
     }
@@ -82,6 +85,8 @@ export class TestTab {
       reconnect: { ...RECONNECT_DEFAULTS, minDelayMs: 100, maxDelayMs: 500 },
       tabLock: this.lock,
       subscriptions: [],
+      awaiting: [],
+      outbox: { ...OUTBOX_DEFAULTS, ...options.outbox },
       events: events.port2,
     }
     const opened = await this.remote.open(Comlink.transfer(request, [events.port2]))
