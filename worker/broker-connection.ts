@@ -120,8 +120,11 @@ export class BrokerConnection {
   publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean): void {
     const client = this.client
     if (!client?.connected) return
-    this.ids.force(messageId)
-    client.publish(topic, payload as unknown as string, { qos, retain, dup }, () => {})
+    // What MQTT.js's publish() does, with our id: its own would take one from the allocator, and
+    // defer the send (and so the id) while it replays its store.
+    const internals = client as unknown as { outgoing: Record<number, unknown>; _sendPacket(packet: Packet): void }
+    internals.outgoing[messageId] = { volatile: false, cmd: 'publish', cb: () => {} }
+    internals._sendPacket({ cmd: 'publish', topic, payload: payload as unknown as Buffer, qos, retain, dup, messageId } as Packet)
   }
 
   /** Re-sends the PUBREL of a QoS 2 message the broker has received, after a reconnect [MQTT-4.3.3]. */

@@ -3,14 +3,13 @@ const MAX_ID = 65_535
 /**
  * Packet identifiers for one session, shared by MQTT.js (SUBSCRIBE, UNSUBSCRIBE) and the outbox
  * (PUBLISH, PUBREL): an id is non-zero and never used twice while in flight [MQTT-2.3.1-1]
- * [MQTT-2.3.1-2]. The outbox chooses the id of a PUBLISH itself (`send` forces the next
- * `allocate()`), so that a re-sent message keeps its id [MQTT-2.3.1-3].
+ * [MQTT-2.3.1-2]. The outbox takes the id of a PUBLISH itself (`claim`, or `hold` for a stored
+ * id), so that a re-sent message keeps its id [MQTT-2.3.1-3].
  */
 export class PacketIds {
   private readonly used = new Set<number>()
   private next = 1
   private last: number | null = null
-  private forced: number | null = null
 
   /** Takes a free id, or null when all 65535 are in flight. */
   claim(): number | null {
@@ -29,11 +28,6 @@ export class PacketIds {
     return true
   }
 
-  /** The next `allocate()` (MQTT.js's publish) returns this id, which the caller already holds. */
-  force(id: number): void {
-    this.forced = id
-  }
-
   get inFlight(): number {
     return this.used.size
   }
@@ -41,8 +35,7 @@ export class PacketIds {
   // MQTT.js's IMessageIdProvider
 
   allocate(): number | null {
-    const id = this.forced ?? this.claim()
-    this.forced = null
+    const id = this.claim()
     this.last = id
     return id
   }

@@ -16,8 +16,19 @@ interface VolatilePublish {
 
 /** QoS 0 publishes held in memory while offline (MQTT.js's `queueQoSZero`), oldest dropped past this. */
 const VOLATILE_LIMIT = 10_000
-/** PUBLISHes in flight at once; MQTT 5 brokers may ask for fewer (Receive Maximum). */
+/**
+ * QoS 1/2 PUBLISHes in flight at once. MQTT 5 brokers say how many they take (Receive Maximum,
+ * capped here at 1,000); an MQTT 3.1.1 broker cannot, and mosquitto (max_inflight_messages 20 by
+ * default) was seen losing QoS 2 messages sent beyond its limit: 3.1.1 gets its default.
+ */
 const WINDOW = 1_000
+const WINDOW_3_1_1 = 20
+/**
+ * With MQTT 3.1.1, one QoS 2 flow at a time: aedes 1.2 was seen losing QoS 2 messages whose
+ * flows overlapped (1 to 6 of 100, from plain MQTT.js too), and mosquitto drops those beyond its
+ * in-flight limit. MQTT 5 brokers state their limit, and get up to that.
+ */
+const QOS2_WINDOW_3_1_1 = 1
 
 /**
  * Sends a session's publishes. QoS 1/2 go through the outbox: on disk first, sent in order, each
@@ -30,6 +41,7 @@ export class Publisher {
   private readonly inFlight = new Map<number, OutboxRecord>()
   private volatile: VolatilePublish[] = []
   private window = WINDOW
+  private qos2Window = WINDOW
   private pumping = false
   private pumpAgain = false
   dropped = 0
@@ -77,8 +89,9 @@ export class Publisher {
   }
 
   /** After CONNACK: re-send what was in flight, in order, then everything else. */
-  connected(sessionPresent: boolean, receiveMaximum: number | undefined): void {
-    this.window = Math.min(WINDOW, receiveMaximum ?? WINDOW)
+  connected(sessionPresent: boolean, receiveMaximum: number | undefined, protocolVersion: 4 | 5): void {
+    this.window = protocolVersion === 5 ? Math.min(WINDOW, receiveMaximum ?? 65_535) : WINDOW_3_1_1
+    this.qos2Window = protocolVersion === 5 ? this.window : QOS2_WINDOW_3_1_1
     this.inFlight.clear()
     for (const record of this.outbox.records.values()) {
       const resumable = sessionPresent && record.messageId !== null && this.ids.hold(record.messageId)
@@ -128,9 +141,11 @@ export class Publisher {
     }
     if (!this.connection.isConnected) return
     const batch: OutboxRecord[] = []
+    let qos2 = [...this.inFlight.values()].filter((r) => r.qos === 2).length
     for (const record of this.outbox.records.values()) {
       if (this.inFlight.size + batch.length >= this.window) break
       if (record.messageId !== null) continue
+      if (record.qos === 2 && qos2++ >= this.qos2Window) break // in order: nothing overtakes it
       const id = this.ids.claim()
       if (id === null) break
       record.messageId = id

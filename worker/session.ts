@@ -190,7 +190,7 @@ export class Session implements ConnectionListener {
 
   connected(info: ConnectInfo): void {
     this.registry.connected(info.protocolVersion === 5 && info.subscriptionIdentifiers)
-    this.publisherReady?.connected(info.sessionPresent, info.receiveMaximum)
+    this.publisherReady?.connected(info.sessionPresent, info.receiveMaximum, info.protocolVersion)
   }
 
   disconnected(): void {

@@ -13,6 +13,7 @@ const hubs: Hub[] = []
 const subscriptions = new Map<string, Subscription>()
 const received = new Map<string, Received[]>()
 const statuses: string[] = []
+let acked = 0
 
 function errorOf(error: unknown): { code: string; message: string } {
   if (error instanceof HubError) return { code: error.code, message: error.message }
@@ -63,6 +64,26 @@ const harness = {
 
   publish(topic: string, payload: string, qos: QoS = 0, retain = false, hub = 0): Promise<void> {
     return hubs[hub]!.publish(topic, payload, { qos, retain })
+  },
+
+  /**
+   * Publishes `count` messages `${prefix}${i}` in order (one every `intervalMs`, or all at once)
+   * and resolves once every one is stored (onDurable), without waiting for the broker's acks;
+   * `acked()` counts those.
+   */
+  async publishMany(topic: string, prefix: string, count: number, qos: QoS, intervalMs = 0, hub = 0): Promise<void> {
+    const stored: Promise<void>[] = []
+    for (let i = 0; i < count; i++) {
+      stored.push(new Promise<void>((durable, failed) => {
+        hubs[hub]!.publish(topic, `${prefix}${i}`, { qos, onDurable: durable }).then(() => acked++, failed)
+      }))
+      if (intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs))
+    }
+    await Promise.all(stored)
+  },
+
+  acked(): number {
+    return acked
   },
 
   received(key: string): Received[] {
