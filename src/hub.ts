@@ -6,7 +6,7 @@ import {
 } from './options.ts'
 import {
   PROTOCOL_VERSION, type Balance, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS,
-  type OutboxLimits, type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
+  type HubInspection, type OutboxLimits, type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
@@ -67,6 +67,8 @@ export interface Hub {
   onError(callback: (error: unknown, message?: HubMessage) => void): () => void
   /** Counters of this tab's connection: exclusive groups, inbox, subscriptions. */
   metrics(): Promise<SessionMetrics>
+  /** Who shares this tab's connection (tabs, their visibility and subscriptions) and what the broker holds. */
+  inspect(): Promise<HubInspection>
   ready(timeoutMs?: number): Promise<void>
   subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>
@@ -206,6 +208,11 @@ class TabHub implements Hub {
   metrics(): Promise<SessionMetrics> {
     this.assertOpen()
     return this.call((remote) => remote.metrics())
+  }
+
+  inspect(): Promise<HubInspection> {
+    this.assertOpen()
+    return this.call((remote) => remote.inspect())
   }
 
   async close(): Promise<void> {

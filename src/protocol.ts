@@ -107,7 +107,13 @@ export interface SettledEvent {
   error?: string
 }
 
-export type TabEvent = SettledEvent
+/** Tab → worker, on the events port: the page became visible or hidden (`visibilitychange`), for inspection. */
+export interface VisibilityEvent {
+  type: 'visibility'
+  visible: boolean
+}
+
+export type TabEvent = SettledEvent | VisibilityEvent
 
 export type Balance = 'sticky' | 'round-robin'
 
@@ -168,6 +174,48 @@ export interface SessionMetrics {
   }
 }
 
+/** One Hub instance of one tab, as the worker sees it. */
+export interface InspectedTab {
+  /** Given by the worker when the hub opened; stable for this worker's life. */
+  id: number
+  /** The hub that asked for this inspection. */
+  self: boolean
+  /** The page's `document.visibilityState` was 'visible' at its last report. */
+  visible: boolean
+  subscriptions: Array<{ filter: string; qos: QoS; group?: string }>
+}
+
+/** The tabs' subscriptions of one filter (and exclusive group): what the registry counts. */
+export interface InspectedFilter {
+  filter: string
+  /** Exclusive group name; absent for plain subscriptions. */
+  group?: string
+  /** Highest QoS asked for. */
+  qos: QoS
+  /** Tabs holding at least one such subscription. */
+  tabs: number
+  /** Subscriptions in all (a tab may subscribe to one filter more than once). */
+  subscriptions: number
+}
+
+/** What one connection looks like from the inside: who shares it and what the broker holds. */
+export interface HubInspection {
+  name: string
+  /** Without credentials. */
+  url: string
+  clientId: string
+  protocolVersion: 4 | 5
+  status: HubStatus
+  /** When the current broker connection was made (epoch ms), null while not connected. */
+  connectedAt: number | null
+  /** Broker connections made after the first one. */
+  reconnects: number
+  tabs: InspectedTab[]
+  subscriptions: InspectedFilter[]
+  /** Filters the broker has granted to this connection, with the granted QoS. */
+  broker: Array<{ filter: string; qos: QoS }>
+}
+
 export interface OutboxLimits {
   maxMessages: number
   maxBytes: number
@@ -215,5 +263,7 @@ export interface TabApi {
    */
   publish(request: PublishRequest): Promise<number | null>
   metrics(): Promise<SessionMetrics>
+  /** Tabs, subscriptions and broker state of this hub's connection. */
+  inspect(): Promise<HubInspection>
   close(): Promise<void>
 }

@@ -84,6 +84,20 @@ export class BrokerConnection {
     return this.backoff.attempts
   }
 
+  /** When the current connection was made (epoch ms), null while not connected. */
+  get connectedSince(): number | null {
+    return this.connectedAt > 0 ? this.connectedAt : null
+  }
+
+  get clientId(): string {
+    return this.options.clientId
+  }
+
+  /** The broker URL without credentials. */
+  get displayUrl(): string {
+    return redactUrl(this.url)
+  }
+
   start(): void {
     this.attempt()
   }

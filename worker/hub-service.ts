@@ -94,6 +94,10 @@ export class HubService {
         session.unsubscribe(tab, id)
       },
       metrics: async () => attached().session.metrics(),
+      inspect: async () => {
+        const { tab, session } = attached()
+        return session.inspect(tab)
+      },
       publish: async (request) => {
         const { tab, session } = attached()
         validateTopicName(request.topic)

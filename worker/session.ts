@@ -1,13 +1,14 @@
 import type { IPublishPacket } from 'mqtt'
 import { HubError } from '../src/errors.ts'
 import type {
-  HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, SessionMetrics, StatusEvent, SubscriptionSpec,
+  HubInspection, HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, SessionMetrics, StatusEvent, SubscriptionSpec,
 } from '../src/protocol.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from './broker-connection.ts'
 import { ExclusiveGroup } from './exclusive-group.ts'
 import { ExclusiveGroups } from './exclusive-groups.ts'
 import { persistedValue, type HubDatabase } from './hub-db.ts'
 import type { Inbox } from './inbox.ts'
+import { inspectSession } from './inspection.ts'
 import { Outbox, type OutboxLimits } from './outbox.ts'
 import { PacketIds } from './packet-ids.ts'
 import { Publisher, type AckListener } from './publisher.ts'
@@ -155,6 +156,12 @@ export class Session implements ConnectionListener {
         droppedQos0: publisher?.dropped ?? 0,
       },
     }
+  }
+
+  /** Who shares this connection and what the broker holds, as `tab` sees it. */
+  inspect(tab: TabClient): HubInspection {
+    const { name, statusEvent: status, tabs, connection } = this
+    return inspectSession({ name, status, tabs, connection, broker: this.registry.brokerFilters() }, tab)
   }
 
   /** See Publisher.publish: QoS 1/2 resolve with their outbox seq once on disk; `onAck` hears the broker. */

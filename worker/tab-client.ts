@@ -13,6 +13,11 @@ export interface TabSub extends TabSubscription<TabClient> {
  * one batch per macrotask: one postMessage per message costs about 2.5 times as much.
  */
 export class TabClient {
+  private static opened = 0
+  /** Names this hub in inspections. */
+  readonly id = ++TabClient.opened
+  /** The page's visibility, as it last reported it. */
+  visible = true
   readonly subs = new Map<number, TabSub>()
   private queue: Delivery[] = []
   private acks: PublishedEvent['results'] = []
@@ -27,9 +32,13 @@ export class TabClient {
 
   constructor(private readonly events: MessagePort) {
     events.onmessage = (event: MessageEvent<TabEvent>) => {
-      const { sub, job, error } = event.data
-      const found = this.subs.get(sub)
-      if (found) this.onSettled(found, job, error !== undefined)
+      const data = event.data
+      if (data.type === 'visibility') {
+        this.visible = data.visible === true
+        return
+      }
+      const found = this.subs.get(data.sub)
+      if (found) this.onSettled(found, data.job, data.error !== undefined)
     }
   }
 

@@ -114,6 +114,11 @@ export class TestTab {
 
   private readonly settledJobs = new Set<Delivery>()
 
+  /** Reports the page's visibility, as the tab stub does on `visibilitychange`. */
+  setVisible(visible: boolean): void {
+    this.events!.postMessage({ type: 'visibility', visible })
+  }
+
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */
   received(id: number): string[] {
     return this.deliveries.filter((d) => d.subs.includes(id)).map((d) => `${d.topic} ${new TextDecoder().decode(d.payload)}`)
