@@ -87,6 +87,9 @@ async function listenWebSocket (broker, port, host) {
   })
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws)
+    // aedes writes one MQTT packet in several chunks; without this each becomes its own WebSocket
+    // frame (5 per PUBLISH), which cost a browser subscriber about two thirds of its throughput.
+    stream._writev = (chunks, done) => ws.send(Buffer.concat(chunks.map(({ chunk }) => chunk)), done)
     stream.on('error', () => {}) // a dropped socket is normal here; aedes sees the close anyway
     broker.handle(stream, req)
   })
