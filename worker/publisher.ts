@@ -42,6 +42,8 @@ export class Publisher {
   private volatile: VolatilePublish[] = []
   private window = WINDOW
   private qos2Window = WINDOW
+  /** Stored records waiting for a packet id, in publish order (a cursor, not a scan of the outbox). */
+  private queue: OutboxRecord[] = []
   private pumping = false
   private pumpAgain = false
   dropped = 0
@@ -50,6 +52,8 @@ export class Publisher {
     readonly outbox: Outbox,
     private readonly connection: BrokerConnection,
     private readonly ids: PacketIds,
+    /** clean: false: the broker may resume the session, and a QoS 2 re-send must keep its id. */
+    private readonly persistent: boolean,
   ) {}
 
   get inFlightCount(): number {
@@ -72,6 +76,7 @@ export class Publisher {
     }
     const record = await this.outbox.add(topic, payload, qos, retain, null)
     this.await(record.seq!, onAck)
+    this.queue.push(record)
     this.pump()
     return record.seq!
   }
@@ -106,6 +111,7 @@ export class Publisher {
         record.messageId = null
       }
     }
+    this.queue = [...this.outbox.records.values()].filter((record) => record.messageId === null)
     const volatile = this.volatile
     this.volatile = []
     for (const item of volatile) this.sendVolatile(item)
@@ -141,20 +147,32 @@ export class Publisher {
     }
     if (!this.connection.isConnected) return
     const batch: OutboxRecord[] = []
-    let qos2 = [...this.inFlight.values()].filter((r) => r.qos === 2).length
-    for (const record of this.outbox.records.values()) {
-      if (this.inFlight.size + batch.length >= this.window) break
-      if (record.messageId !== null) continue
+    let qos2 = 0
+    for (const record of this.inFlight.values()) if (record.qos === 2) qos2++
+    let next = 0
+    while (next < this.queue.length && this.inFlight.size + batch.length < this.window) {
+      const record = this.queue[next]!
+      if (!this.outbox.records.has(record.seq!)) {
+        next++ // completed meanwhile (a lost session released it)
+        continue
+      }
       if (record.qos === 2 && qos2++ >= this.qos2Window) break // in order: nothing overtakes it
       const id = this.ids.claim()
       if (id === null) break
       record.messageId = id
       batch.push(record)
+      next++
     }
+    this.queue.splice(0, next)
     if (batch.length === 0) return
+    // A QoS 2 re-send in a resumed session must keep its id: on disk before the PUBLISH leaves.
+    // Elsewhere an id only matters while the connection lasts: send at once.
+    if (!this.persistent || batch.every((record) => record.qos === 1)) {
+      for (const record of batch) this.sendStored(record, false)
+      return
+    }
     this.pumping = true
     const connection = this.connection.connectionSeq
-    // The id is on disk before the PUBLISH leaves: a re-send after a crash keeps it.
     void this.outbox.assign(batch).catch(() => {}).then(() => {
       this.pumping = false
       if (this.connection.connectionSeq === connection && this.connection.isConnected) {

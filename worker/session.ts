@@ -86,7 +86,7 @@ export class Session implements ConnectionListener {
       clearTimeout(waiting)
     }
     const outbox = await Outbox.open(this.storage.db, this.name, this.config.outbox).catch(() => Outbox.open(null, this.name, this.config.outbox))
-    this.publisherReady = new Publisher(outbox, this.connection, this.ids)
+    this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false)
     this.startPublisher(this.publisherReady)
     this.connection.start()
   }
