@@ -1,0 +1,57 @@
+// Credentials live in worker memory only: not in IndexedDB (inbox, outbox, groups, client id),
+// not in error messages, not in metrics. Checked with a broker that requires them.
+import { startAedesBroker } from '../demo/broker.mjs'
+import { freePort } from './brokers.ts'
+import { expect, openTab, test } from './fixtures.ts'
+
+declare const harness: Window['harness']
+
+const SECRET = 'pa55-Very-Secret-7Q'
+
+test('credentials never reach IndexedDB, error messages or metrics', async ({ context, prefix }) => {
+  const broker = await startAedesBroker({ port: await freePort(), credentials: { username: 'app', password: SECRET } })
+  try {
+    const page = await openTab(context)
+    const url = broker.url
+    const seen = await page.evaluate(async ({ url, secret, prefix }) => {
+      const texts: string[] = []
+      // A refused hub: its errors and statuses are shown to users and logged.
+      // Credentials in the URL too (MQTT.js reads them from there): they must be redacted as well.
+      const withUserInfo = url.replace('ws://', `ws://app:${secret}-in-url@`)
+      const refused = harness.createHub({ url: withUserInfo, name: 'wrong', mqtt: { username: 'app', password: `${secret}-wrong` } })
+      refused.onStatus((status, error) => texts.push(status, error?.message ?? ''))
+      texts.push((await harness.errorOf(() => refused.ready(3_000)))?.message ?? '')
+      await refused.close()
+      // A working hub that stores things: exclusive inbox, outbox, groups, a persistent client id.
+      const hub = harness.createHub({ url, mqtt: { username: 'app', password: secret, clean: false } })
+      await hub.ready(5_000)
+      await hub.subscribe(`${prefix}/jobs`, () => new Promise(() => {}), { exclusive: true, qos: 1 })
+      await hub.publish(`${prefix}/jobs`, 'work', { qos: 1 })
+      await hub.publish(`${prefix}/out`, 'x', { qos: 2 })
+      texts.push(JSON.stringify(await hub.metrics()))
+      // Everything the hub wrote to IndexedDB.
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('mqtt-hub')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      const stores = [...db.objectStoreNames]
+      for (const store of stores) {
+        const all = await new Promise<unknown[]>((resolve) => {
+          const request = db.transaction(store).objectStore(store).getAll()
+          request.onsuccess = () => resolve(request.result)
+        })
+        texts.push(JSON.stringify(all, (_k, v: unknown) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : v)))
+      }
+      db.close()
+      await hub.close()
+      return { texts, stores }
+    }, { url, secret: SECRET, prefix })
+    expect(seen.stores.sort()).toEqual(['groups', 'inbox', 'meta', 'outbox'])
+    expect(seen.texts.join('\n')).toContain('refused') // the refusal was seen and described
+    expect(seen.texts.join('\n')).toContain('clientId:default') // the persisted client id was read back
+    expect(seen.texts.join('\n')).not.toContain(SECRET)
+  } finally {
+    await broker.close()
+  }
+})
