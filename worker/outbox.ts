@@ -20,6 +20,7 @@ export class Outbox {
   private pendingPuts: Array<{ record: OutboxRecord; done(error?: unknown): void }> = []
   private pendingDeletes: number[] = []
   private flushScheduled = false
+  private committing = false
 
   private nextMemorySeq = 1
 
@@ -97,8 +98,12 @@ export class Outbox {
     this.schedule()
   }
 
+  /**
+   * Group commit: one transaction at a time; what arrives while it commits goes into the next.
+   * Under load the batches grow by themselves instead of queueing many small transactions.
+   */
   private schedule(): void {
-    if (this.flushScheduled) return
+    if (this.flushScheduled || this.committing) return
     this.flushScheduled = true
     setTimeout(() => void this.flush(), 0)
   }
@@ -118,6 +123,7 @@ export class Outbox {
       }
       return
     }
+    this.committing = true
     try {
       const tx = this.db.transaction('outbox', 'readwrite')
       const keys = puts.map(({ record }) => tx.store.add(record))
@@ -134,6 +140,9 @@ export class Outbox {
         this.bytes -= record.bytes
         done(new HubError('PUBLISH_FAILED', `The message could not be stored: ${(error as Error).message}`))
       }
+    } finally {
+      this.committing = false
+      if (this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) this.schedule()
     }
   }
 }
