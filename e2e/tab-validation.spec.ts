@@ -116,3 +116,16 @@ test('json() of a payload that is not JSON throws INVALID_JSON; text() replaces 
   }, `${prefix}/bytes`)
   expect(result).toEqual({ text: 'hi\ufffd', json: 'INVALID_JSON' })
 })
+
+test('subscribe() called right after createHub, before the worker answered, subscribes once', async ({ context, broker, prefix }) => {
+  const page = await openTab(context)
+  await page.evaluate(async ({ url, filter }) => {
+    await harness.open({ url, waitReady: false })
+    await Promise.all([harness.subscribe('early', filter, 1), harness.subscribe('early-too', `${filter}/+`, 1)])
+    await harness.hub().ready(10_000)
+  }, { url: broker.url, filter: `${prefix}/early` })
+  await broker.publish(`${prefix}/early`, 'one', { qos: 1 })
+  await expect.poll(() => page.evaluate(() => harness.received('early').length)).toBe(1)
+  const subscribes = (await broker.stats()).subscribes.filter((s) => s.filter.startsWith(`${prefix}/early`))
+  expect(subscribes.map((s) => s.filter).sort()).toEqual([`${prefix}/early`, `${prefix}/early/+`])
+})

@@ -82,6 +82,8 @@ interface LocalSubscription extends SubscriptionSpec {
   handler: MessageHandler
   /** Exclusive jobs of this subscription run in order, one at a time. */
   chain: Promise<void>
+  /** A worker accepted it: a new worker gets it with open(); until then its own call sends it. */
+  confirmed?: boolean
 }
 
 /** Opens a hub in this tab. Bad options throw a HubError at once. */
@@ -182,6 +184,7 @@ class TabHub implements Hub {
     this.subs.set(sub.id, sub)
     try {
       await this.call((remote) => remote.subscribe(specOf(sub)))
+      sub.confirmed = true
     } catch (error) {
       this.subs.delete(sub.id)
       this.link?.then((link) => link.remote.unsubscribe(sub.id)).catch(() => {})
@@ -265,7 +268,8 @@ class TabHub implements Hub {
 
   private async connect(): Promise<WorkerLink> {
     await this.lockHeld
-    const subscriptions = [...this.subs.values()].map(specOf)
+    // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
+    const subscriptions = [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf)
     const awaiting = this.acks.waiting()
     try {
       // One tab at a time: after the worker died, tabs that all start it at once can each get a
