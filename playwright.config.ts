@@ -6,6 +6,8 @@ import type { BrokerOptions } from './e2e/fixtures.ts'
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 
 export const HARNESS_PORT = 5174
+// The built demo with its broker, on ports that do not collide with a running `npm run demo`.
+const DEMO_PORTS = { MQTT_HUB_BROKER_PORT: '1894', MQTT_HUB_CONTROL_PORT: '1895', MQTT_HUB_DEMO_PORT: '5183' }
 
 export default defineConfig<BrokerOptions>({
   testDir: 'e2e',
@@ -35,12 +37,23 @@ export default defineConfig<BrokerOptions>({
     { name: 'mosquitto-5', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'mosquitto', protocolVersion: 5 } },
     // Tab-side behaviour that does not depend on the broker (validation, worker faults): once, on aedes.
     { name: 'tab', testMatch: 'tab-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
+    // The demo page as users get it: built, served by `vite preview`, with its own aedes broker.
+    { name: 'demo', testMatch: 'demo.spec.ts', use: { baseURL: `http://127.0.0.1:${DEMO_PORTS.MQTT_HUB_DEMO_PORT}` } },
   ],
-  webServer: {
-    // `node .../vite.js`, not npx: killing an npx wrapper would orphan the server.
-    command: `node node_modules/vite/bin/vite.js --config e2e/harness/vite.config.ts`,
-    url: `http://127.0.0.1:${HARNESS_PORT}/e2e/harness/index.html`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      // `node .../vite.js`, not npx: killing an npx wrapper would orphan the server.
+      command: `node node_modules/vite/bin/vite.js --config e2e/harness/vite.config.ts`,
+      url: `http://127.0.0.1:${HARNESS_PORT}/e2e/harness/index.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
+      command: 'node node_modules/vite/bin/vite.js build --config demo/vite.config.ts --logLevel warn && node demo/run.mjs --preview',
+      url: `http://127.0.0.1:${DEMO_PORTS.MQTT_HUB_DEMO_PORT}/`,
+      env: DEMO_PORTS,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+  ],
 })

@@ -1,14 +1,17 @@
 // `npm run demo`: the embedded aedes broker and the demo page's Vite dev server, in one process.
+// `node demo/run.mjs --preview` (npm run demo:preview) serves the built demo (npm run demo:build) instead.
 // Ports: MQTT_HUB_BROKER_PORT (1884), MQTT_HUB_CONTROL_PORT (1885), MQTT_HUB_DEMO_PORT (5173).
+import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer } from 'vite'
+import { createServer, preview } from 'vite'
 import { startAedesBroker } from './broker.mjs'
 
 // Always 127.0.0.1: `localhost` is another origin, with its own SharedWorker.
 const HOST = '127.0.0.1'
 const demoDir = dirname(fileURLToPath(import.meta.url))
-const repoRoot = resolve(demoDir, '..')
+const configFile = resolve(demoDir, 'vite.config.ts')
+const usePreview = process.argv.includes('--preview')
 
 /** @param {string} name @param {number} fallback */
 function portFromEnv (name, fallback) {
@@ -19,21 +22,20 @@ function portFromEnv (name, fallback) {
   return port
 }
 
-/** @param {number} port */
-function startDemoServer (port) {
-  // The repo's vite.config.ts is for Vitest and the library build: the demo has its own config.
-  return createServer({
-    configFile: false,
-    root: demoDir,
-    cacheDir: resolve(repoRoot, 'node_modules/.vite-demo'),
-    clearScreen: false,
-    logLevel: 'info',
-    server: { host: HOST, port, strictPort: true, fs: { allow: [repoRoot] } },
-    // Crawl the worker too, so that MQTT.js is pre-bundled at start and not discovered by the
-    // first tab (which would make Vite reload the page).
-    optimizeDeps: { entries: ['index.html', '../worker/index.ts'] },
-    worker: { format: 'es' },
-  })
+/**
+ * The dev server, or `vite preview` of the built demo. The repo's vite.config.ts is for Vitest and
+ * the library build: the demo has its own (demo/vite.config.ts).
+ * @param {number} port
+ * @returns {Promise<{ close(): Promise<void> }>}
+ */
+async function startDemoServer (port) {
+  if (usePreview) {
+    if (!existsSync(resolve(demoDir, 'dist/index.html'))) throw new Error('No built demo in demo/dist: run `npm run demo:build` first')
+    return preview({ configFile, preview: { host: HOST, port, strictPort: true } })
+  }
+  const server = await createServer({ configFile, server: { host: HOST, port, strictPort: true } })
+  await server.listen()
+  return server
 }
 
 async function main () {
@@ -45,7 +47,6 @@ async function main () {
   let vite
   try {
     vite = await startDemoServer(demoPort)
-    await vite.listen()
   } catch (err) {
     await broker.close()
     throw err
@@ -60,7 +61,7 @@ async function main () {
 
   console.log([
     '',
-    '  mqtt-hub demo',
+    `  mqtt-hub demo${usePreview ? ' (built, vite preview)' : ''}`,
     '',
     `  Demo page    ${pageUrl}`,
     `  Broker       ${broker.url}  (aedes, MQTT 3.1.1 over WebSocket)`,
