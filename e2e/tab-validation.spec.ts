@@ -124,6 +124,9 @@ test('subscribe() called right after createHub, before the worker answered, subs
     await Promise.all([harness.subscribe('early', filter, 1), harness.subscribe('early-too', `${filter}/+`, 1)])
     await harness.hub().ready(10_000)
   }, { url: broker.url, filter: `${prefix}/early` })
+  // Made while connecting, subscribe() resolved at once: the SUBSCRIBE goes out after CONNACK.
+  const held = async () => (await broker.stats()).subscribes.filter((s) => s.filter.startsWith(`${prefix}/early`)).length
+  await expect.poll(held).toBe(2)
   await broker.publish(`${prefix}/early`, 'one', { qos: 1 })
   await expect.poll(() => page.evaluate(() => harness.received('early').length)).toBe(1)
   const subscribes = (await broker.stats()).subscribes.filter((s) => s.filter.startsWith(`${prefix}/early`))
