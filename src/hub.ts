@@ -5,75 +5,13 @@ import {
   checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type Balance, type HubStatus, type MqttConnectOptions, type OpenRequest, type QoS,
-  type HubInspection, type OutboxLimits, type ReconnectOptions, type SessionMetrics, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
+  PROTOCOL_VERSION, type HubInspection, type HubStatus, type OpenRequest, type SessionMetrics, type SubscriptionSpec,
+  type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
+import { PendingAcks } from './pending-acks.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
+import type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
-
-export interface HubOptions {
-  /** ws:// or wss:// broker URL. */
-  url: string
-  /** Connection name: tabs with the same name share one connection. Default 'default'. */
-  name?: string
-  /** MQTT.js-style connect options (the serialisable part). */
-  mqtt?: MqttConnectOptions
-  /** The hub's reconnect policy; see README for the defaults. */
-  reconnect?: Partial<ReconnectOptions>
-  /** Limits of the QoS 1/2 outbox; past them publish() rejects with OUTBOX_FULL. Default 10,000 messages, 16 MiB. */
-  outbox?: Partial<OutboxLimits>
-  /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
-  callTimeoutMs?: number
-  /** How to start the hub worker; default: the package's own worker. */
-  worker?: () => SharedWorker
-}
-
-export interface SubscribeOptions {
-  qos?: QoS
-  /** Each matching message is handled by exactly one live tab of the group. */
-  exclusive?: boolean
-  /** Exclusive subscriptions of one connection and group share the work. Default: the filter. */
-  group?: string
-  /** Exclusive only: 'sticky' (default) or 'round-robin'. */
-  balance?: Balance
-  /** Exclusive only: a tab that finishes nothing for this long loses its messages to another tab. Default 30000. */
-  timeoutMs?: number
-  /** Exclusive only: times a message whose handler threw is handled again. Default 0. */
-  retries?: number
-}
-
-export interface PublishOptions {
-  qos?: QoS
-  retain?: boolean
-  /** QoS 1/2: called once the message is on disk (IndexedDB), before the broker's ack resolves publish(). */
-  onDurable?: () => void
-}
-
-export type MessageHandler = (message: HubMessage) => void | Promise<void>
-
-export interface Subscription {
-  unsubscribe(): Promise<void>
-}
-
-export interface Hub {
-  readonly status: HubStatus
-  /** Why the connection is not up, while it is not (refused, lost, unreachable). */
-  readonly lastError: HubError | undefined
-  onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void
-  /**
-   * Errors thrown by this tab's handlers (with their message), and problems no call caused (the
-   * exclusive inbox is full). Without a listener they go to `reportError`.
-   */
-  onError(callback: (error: unknown, message?: HubMessage) => void): () => void
-  /** Counters of this tab's connection: exclusive groups, inbox, subscriptions. */
-  metrics(): Promise<SessionMetrics>
-  /** Who shares this tab's connection (tabs, their visibility and subscriptions) and what the broker holds. */
-  inspect(): Promise<HubInspection>
-  ready(timeoutMs?: number): Promise<void>
-  subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>
-  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>
-  close(): Promise<void>
-}
 
 const READY_TIMEOUT_MS = 30_000
 const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
@@ -368,41 +306,6 @@ class TabHub implements Hub {
     this.status = status
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
-  }
-}
-
-/** Publishes stored in the outbox whose broker ack this tab waits for, by outbox seq. */
-class PendingAcks {
-  private readonly pending = new Map<number, { resolve(): void; reject(error: HubError): void }>()
-  /** Acks that arrived before publish() learned its seq (two ports, no order between them). */
-  private readonly early = new Map<number, HubError | undefined>()
-
-  expect(seq: number, resolve: () => void, reject: (error: HubError) => void): void {
-    if (this.early.has(seq)) {
-      const error = this.early.get(seq)
-      this.early.delete(seq)
-      return error ? reject(error) : resolve()
-    }
-    this.pending.set(seq, { resolve, reject })
-  }
-
-  settle(seq: number, error: HubError | undefined): void {
-    const waiter = this.pending.get(seq)
-    this.pending.delete(seq)
-    if (!waiter) {
-      this.early.set(seq, error)
-      if (this.early.size > 10_000) this.early.delete(this.early.keys().next().value!)
-    } else if (error) waiter.reject(error)
-    else waiter.resolve()
-  }
-
-  waiting(): number[] {
-    return [...this.pending.keys()]
-  }
-
-  rejectAll(error: HubError): void {
-    for (const waiter of this.pending.values()) waiter.reject(error)
-    this.pending.clear()
   }
 }
 
