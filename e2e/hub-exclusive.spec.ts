@@ -71,9 +71,10 @@ test('3 tabs with one exclusive subscription handle 200 QoS 1 messages exactly 2
 
 for (const fault of ['closed', 'crashed'] as const) {
   test(`when the handling tab is ${fault} mid-stream, every message is still handled; only one it had started runs twice`, async ({ context, broker, protocolVersion, prefix, jobs: log }) => {
-        // A crashed renderer can take the SharedWorker with it (Chromium may host the worker in that
+    // A crashed renderer can take the SharedWorker with it (Chromium may host the worker in that
     // tab's process): with a persistent session the broker re-sends what the dead worker had not
     // acknowledged and queues the rest, and the inbox keeps what it had.
+    test.setTimeout(120_000)
     const mqtt = fault === 'crashed' ? persistent(protocolVersion) : { protocolVersion }
     const [a, b] = [
       await exclusiveTab(context, log, 'a', broker.url, `${prefix}/jobs`, mqtt),

@@ -1,5 +1,8 @@
 // The durable outbox in the browser: QoS 1/2 publishes survive a broker outage, every tab closing,
 // and broker crashes in the middle of a stream. A plain MQTT.js subscriber in Node is the witness.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import mqtt from 'mqtt'
 import type { BrowserContext, Page } from '@playwright/test'
 import type { TestBroker } from './brokers.ts'
@@ -35,29 +38,37 @@ async function hubTab(context: BrowserContext, url: string, protocolVersion: 4 |
   return page
 }
 
-test('500 QoS 1 and 100 QoS 2 published with the broker down, every tab closed, reach a subscriber once each, in order', async ({ context, broker, protocolVersion, prefix }) => {
-  await broker.stop()
-  const page = await hubTab(context, broker.url, protocolVersion)
-  await page.evaluate((topic) => harness.publishMany(topic, 'a', 500, 1), `${prefix}/q1`)
-  await page.evaluate((topic) => harness.publishMany(topic, 'b', 100, 2), `${prefix}/q2`)
-  const outbox = await page.evaluate(() => harness.hub().metrics().then((m) => m.outbox))
-  expect(outbox).toMatchObject({ depth: 600, durable: true })
-  expect(outbox.oldestAgeMs).toBeGreaterThanOrEqual(0)
-  await page.close() // every tab: the worker ends with the messages on disk only
+test('500 QoS 1 and 100 QoS 2 published with the broker down reach a subscriber once each, in order, after the browser restarted', async ({ playwright, launchOptions, baseURL, broker, protocolVersion, prefix }) => {
+  // A persistent profile: closing the browser ends every tab, the worker and the process; the
+  // messages survive only in the profile's IndexedDB.
+  const profile = await mkdtemp(join(tmpdir(), 'mqtt-hub-profile-'))
+  const launch = () => playwright.chromium.launchPersistentContext(profile, { ...launchOptions, baseURL })
+  let browser = await launch()
+  try {
+    await broker.stop()
+    const page = await hubTab(browser, broker.url, protocolVersion)
+    await page.evaluate((topic) => harness.publishMany(topic, 'a', 500, 1), `${prefix}/q1`)
+    await page.evaluate((topic) => harness.publishMany(topic, 'b', 100, 2), `${prefix}/q2`)
+    const outbox = await page.evaluate(() => harness.hub().metrics().then((m) => m.outbox))
+    expect(outbox).toMatchObject({ depth: 600, durable: true })
+    expect(outbox.oldestAgeMs).toBeGreaterThanOrEqual(0)
+    await browser.close()
 
-  await broker.start()
-  const sub = witness(broker, `${prefix}/#`)
-  await sub.connect()
-  const again = await hubTab(context, broker.url, protocolVersion)
-  await expect.poll(() => sub.got.length, { timeout: 30_000 }).toBe(600).catch((error) => {
-    console.log('got', sub.got.length, 'missing', [...Array.from({ length: 500 }, (_, i) => `1:a${i}`), ...Array.from({ length: 100 }, (_, i) => `2:b${i}`)].filter((m) => !sub.got.includes(m)).join(' '))
-    throw error
-  })
-  await new Promise((r) => setTimeout(r, 500))
-  expect(sub.got.filter((m) => m.startsWith('1:'))).toEqual(Array.from({ length: 500 }, (_, i) => `1:a${i}`))
-  expect(sub.got.filter((m) => m.startsWith('2:'))).toEqual(Array.from({ length: 100 }, (_, i) => `2:b${i}`))
-  await expect.poll(() => again.evaluate(() => harness.hub().metrics().then((m) => m.outbox.depth))).toBe(0)
-  await sub.end()
+    await broker.start()
+    const sub = witness(broker, `${prefix}/#`)
+    await sub.connect()
+    browser = await launch()
+    const again = await hubTab(browser, broker.url, protocolVersion)
+    await expect.poll(() => sub.got.length, { timeout: 30_000 }).toBe(600)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(sub.got.filter((m) => m.startsWith('1:'))).toEqual(Array.from({ length: 500 }, (_, i) => `1:a${i}`))
+    expect(sub.got.filter((m) => m.startsWith('2:'))).toEqual(Array.from({ length: 100 }, (_, i) => `2:b${i}`))
+    await expect.poll(() => again.evaluate(() => harness.hub().metrics().then((m) => m.outbox.depth))).toBe(0)
+    await sub.end()
+  } finally {
+    await browser.close()
+    await rm(profile, { recursive: true, force: true })
+  }
 })
 
 test('no QoS 1 message of a 2,000-message stream is lost while the broker is killed and restarted five times', async ({ context, broker, protocolVersion, prefix }) => {

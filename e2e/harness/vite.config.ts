@@ -7,7 +7,7 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5174, strictPort: true },
   // Crawl the worker too: MQTT.js found only when the first tab starts the worker would make
   // Vite re-optimise and reload that tab in the middle of a test (on a clean clone, in CI).
-  optimizeDeps: { entries: ['e2e/harness/index.html', 'worker/index.ts'] },
+  optimizeDeps: { entries: ['e2e/harness/index.html', 'worker/index.ts'], include: ['comlink', 'idb', 'mqtt'] },
   worker: { format: 'es' },
   logLevel: 'warn',
 })
