@@ -75,6 +75,11 @@ export class HubService {
           reconnect: checkReconnectOptions(request.reconnect),
           outbox: checkOutboxLimits(request.outbox),
         })
+        // Two tabs opening one name with different options at the same moment: the second may
+        // have replaced the session while this one waited.
+        if (this.sessions.get(target.name) !== target) {
+          throw new HubError('CONFIG_MISMATCH', `Connection "${target.name}" was opened meanwhile with other options; use another name or the same options`)
+        }
         tab = new TabClient(request.events)
         session = target
         target.addTab(tab)
