@@ -31,7 +31,10 @@ async function jobCollector(): Promise<JobLog> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return { starts, ends, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  return { starts, ends, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections() // browsers keep their connections alive; close() alone would wait for them
+    }) }
 }
 
 async function exclusiveTab(context: BrowserContext, log: JobLog, name: string, url: string, filter: string, mqtt: object, workMs = 3): Promise<Page> {
