@@ -22,7 +22,7 @@ beforeAll(async () => {
 })
 afterAll(() => broker.close())
 afterEach(async () => {
-  await Promise.all(opened.splice(0).map((tab) => tab.remote.close().catch(() => {})))
+  await Promise.all(opened.splice(0).map((tab) => tab.leave()))
 })
 
 async function storage(name: string, limit?: number): Promise<SessionStorage> {

@@ -23,7 +23,7 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
   })
   afterAll(() => broker.close())
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map((tab) => tab.remote.close().catch(() => {})))
+    await Promise.all(opened.splice(0).map((tab) => tab.leave()))
   })
 
   async function openTabs(count: number, name = 'default'): Promise<TestTab[]> {

@@ -16,7 +16,7 @@ describe('hub inspection', () => {
   })
   afterAll(() => broker.close())
   afterEach(async () => {
-    await Promise.all(opened.splice(0).map((tab) => tab.remote.close().catch(() => {})))
+    await Promise.all(opened.splice(0).map((tab) => tab.leave()))
   })
 
   async function openTabs(count: number): Promise<TestTab[]> {
