@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { HubError } from './errors.ts'
 import { topicMatches, utf8Length, validateTopicFilter, validateTopicName } from './topic.ts'
+import { mulberry32 } from './seeded-random.ts'
 
 function errorOf(fn: () => void): HubError {
   try {
@@ -287,13 +288,4 @@ function referenceMatches(filter: string, topic: string): boolean {
     if (f[i] !== '+' && f[i] !== t[i]) return false
   }
   return f.length === t.length
-}
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

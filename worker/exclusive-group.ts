@@ -184,12 +184,13 @@ export class ExclusiveGroup {
 
   /** Sticky: the oldest live member, while it has room. Round-robin: the next member with room. */
   private pick(): Member | undefined {
-    const live = this.members.filter((m) => !m.stalled)
-    const candidates = live.length > 0 ? live : this.members
     if (this.spec.balance === 'sticky') {
-      const owner = candidates[0]
+      // Called per job: find the owner without building a list.
+      const owner = this.members.find((m) => !m.stalled) ?? this.members[0]
       return owner && owner.outstanding.size < WINDOW ? owner : undefined
     }
+    const live = this.members.filter((m) => !m.stalled)
+    const candidates = live.length > 0 ? live : this.members
     for (let i = 0; i < candidates.length; i++) {
       const member = candidates[(this.next + i) % candidates.length]!
       if (member.outstanding.size < WINDOW) {

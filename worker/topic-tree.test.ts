@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { topicMatches, validateTopicFilter, validateTopicName } from '../src/topic.ts'
 import { TopicTree } from './topic-tree.ts'
+import { mulberry32 } from '../src/seeded-random.ts'
 
 function visits<T>(tree: TopicTree<T>, topic: string): [string, T][] {
   const out: [string, T][] = []
@@ -178,13 +179,4 @@ function randomFilters(rand: () => number, n: number): string[] {
 
 function pick<T>(rand: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rand() * xs.length)]!
-}
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

@@ -6,6 +6,7 @@ import { BROKER_SIDE_CLIENT_PREFIX } from '../../e2e/brokers.ts'
 import { TabGroup, type Tab } from '../browser.ts'
 import type { BrokerContext } from '../context.ts'
 import type { ExclusiveCall } from '../pages/election.ts'
+import { callsOf, fmt } from './exclusive-calls.ts'
 import { mean, sleep } from '../stats.ts'
 import { wallClock } from '../wire.mjs'
 
@@ -90,11 +91,6 @@ export async function runElection(ctx: BrokerContext, tabs = 4): Promise<Electio
   }
 }
 
-const fmt = (ms: number | null): string => (ms === null ? 'never' : `${Math.round(ms)} ms`)
-
-function callsOf(tab: Tab): Promise<ExclusiveCall[]> {
-  return tab.extra<ExclusiveCall[]>('exclusiveCalls')
-}
 
 /** The earliest non-idempotent handling after `after` in any open tab, polled until `deadline`. */
 async function firstCall(group: TabGroup, after: number, deadline: number, now: () => number): Promise<ExclusiveCall | null> {

@@ -6,6 +6,7 @@ import type { Tab } from '../browser.ts'
 import { TabGroup } from '../browser.ts'
 import type { BrokerContext } from '../context.ts'
 import type { ExclusiveCall } from '../pages/election.ts'
+import { callsOf, fmt } from './exclusive-calls.ts'
 import type { ExclusiveFigures } from '../results.ts'
 import { sleep } from '../stats.ts'
 import { wallClock } from '../wire.mjs'
@@ -78,11 +79,6 @@ export async function runExclusive(ctx: BrokerContext, tabs = 4): Promise<Exclus
   }
 }
 
-const fmt = (ms: number | null): string => (ms === null ? 'never' : `${Math.round(ms)} ms`)
-
-function callsOf(tab: Tab): Promise<ExclusiveCall[]> {
-  return tab.extra<ExclusiveCall[]>('exclusiveCalls')
-}
 
 async function firstCall(tabs: Tab[], after: number, deadline: number, now: () => number): Promise<ExclusiveCall | null> {
   while (now() < deadline) {
