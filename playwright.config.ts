@@ -5,9 +5,17 @@ import type { BrokerOptions } from './e2e/fixtures.ts'
 // Debian's Chromium where it exists (Playwright cannot download a browser here), else Playwright's own.
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 
-export const HARNESS_PORT = 5174
+// E2E_PORT_OFFSET moves every fixed port, so that two checkouts can run their e2e tests side by side.
+const offset = Number(process.env.E2E_PORT_OFFSET ?? 0)
+export const HARNESS_PORT = 5174 + offset
 // The built demo with its broker, on ports that do not collide with a running `npm run demo`.
-const DEMO_PORTS = { MQTT_HUB_BROKER_PORT: '1894', MQTT_HUB_CONTROL_PORT: '1895', MQTT_HUB_DEMO_PORT: '5183' }
+const DEMO_PORTS = {
+  MQTT_HUB_BROKER_PORT: String(1894 + offset),
+  MQTT_HUB_CONTROL_PORT: String(1895 + offset),
+  MQTT_HUB_DEMO_PORT: String(5183 + offset),
+}
+// The test processes read the demo's ports from the environment too (e2e/demo.spec.ts).
+Object.assign(process.env, DEMO_PORTS, { HARNESS_PORT: String(HARNESS_PORT) })
 
 export default defineConfig<BrokerOptions>({
   testDir: 'e2e',
@@ -45,6 +53,7 @@ export default defineConfig<BrokerOptions>({
       // `node .../vite.js`, not npx: killing an npx wrapper would orphan the server.
       command: `node node_modules/vite/bin/vite.js --config e2e/harness/vite.config.ts`,
       url: `http://127.0.0.1:${HARNESS_PORT}/e2e/harness/index.html`,
+      env: { HARNESS_PORT: String(HARNESS_PORT) },
       reuseExistingServer: !process.env.CI,
       timeout: 60_000,
     },
