@@ -19,6 +19,7 @@ export type HubErrorCode =
   | 'PUBLISH_FAILED'
   | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
+  | 'MESSAGES_DROPPED'
 
 export class HubError extends Error {
   readonly code: HubErrorCode

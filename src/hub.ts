@@ -2,7 +2,7 @@ import type * as Comlink from 'comlink'
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import {
-  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
   PROTOCOL_VERSION, type HubInspection, type HubStatus, type OpenRequest, type SessionMetrics, type SubscriptionSpec,
@@ -44,6 +44,7 @@ class TabHub implements Hub {
   private readonly subs = new Map<number, LocalSubscription>()
   private readonly acks = new PendingAcks()
   private nextId = 1
+  private handlerErrors = 0
   private link: Promise<WorkerLink> | null = null
   private relinkAttempt = 0
   private closed = false
@@ -66,6 +67,7 @@ class TabHub implements Hub {
       mqtt: checkMqttOptions(o.mqtt),
       reconnect: checkReconnectOptions(o.reconnect),
       outbox: checkOutboxLimits(o.outbox),
+      queue: checkQueueLimits(o.queue),
       tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
     // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
@@ -146,9 +148,11 @@ class TabHub implements Hub {
     await new Promise<void>((resolve, reject) => this.acks.expect(seq, resolve, reject))
   }
 
-  metrics(): Promise<SessionMetrics> {
+  async metrics(): Promise<SessionMetrics> {
     this.assertOpen()
-    return this.call((remote) => remote.metrics())
+    const metrics = await this.call((remote) => remote.metrics())
+    metrics.delivery.handlerErrors = this.handlerErrors
+    return metrics
   }
 
   inspect(): Promise<HubInspection> {
@@ -271,6 +275,8 @@ class TabHub implements Hub {
         else this.runExclusive(sub, delivery.job, own, reply)
       }
     }
+    // Handlers started (synchronous ones finished): the worker may send the next batch.
+    reply({ type: 'received' })
   }
 
   /** Exclusive work runs one job after another per subscription; the worker hears when each is done. */
@@ -288,6 +294,7 @@ class TabHub implements Hub {
       await handler(message)
       return undefined
     } catch (error) {
+      this.handlerErrors++
       this.reportError(error, message)
       return error ?? new Error('handler failed')
     }

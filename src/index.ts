@@ -4,5 +4,5 @@ export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
 export type {
-  Balance, ExclusiveMetrics, HubInspection, HubStatus, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions, SessionMetrics, WillMessage,
+  Balance, DeliveryMetrics, ExclusiveMetrics, HubInspection, HubStatus, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions, SessionMetrics, WillMessage,
 } from './protocol.ts'

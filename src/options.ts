@@ -1,6 +1,6 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
 import { HubError } from './errors.ts'
-import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions } from './protocol.ts'
+import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions } from './protocol.ts'
 import { validateTopicName } from './topic.ts'
 
 export const RECONNECT_DEFAULTS: ReconnectOptions = {
@@ -110,12 +110,23 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
 
 export const OUTBOX_DEFAULTS: OutboxLimits = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
 
+export const QUEUE_DEFAULTS: QueueLimits = { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024 }
+
 export function checkOutboxLimits(options: unknown): OutboxLimits {
-  if (options === undefined) return OUTBOX_DEFAULTS
-  const o = { ...OUTBOX_DEFAULTS, ...record(options, 'outbox') }
+  return checkLimits(options, 'outbox', OUTBOX_DEFAULTS)
+}
+
+export function checkQueueLimits(options: unknown): QueueLimits {
+  return checkLimits(options, 'queue', QUEUE_DEFAULTS)
+}
+
+/** Both limits have the same shape: a number of messages and of bytes. */
+function checkLimits(options: unknown, what: string, defaults: QueueLimits): QueueLimits {
+  if (options === undefined) return defaults
+  const o = { ...defaults, ...record(options, what) }
   for (const [key, value] of Object.entries(o)) {
-    if (!(key in OUTBOX_DEFAULTS)) throw new HubError('INVALID_OPTIONS', `outbox.${key} is not a supported option`)
-    if (!isInteger(value, 1, Number.MAX_SAFE_INTEGER)) throw new HubError('INVALID_OPTIONS', `outbox.${key} must be a positive integer`)
+    if (!(key in defaults)) throw new HubError('INVALID_OPTIONS', `${what}.${key} is not a supported option`)
+    if (!isInteger(value, 1, Number.MAX_SAFE_INTEGER)) throw new HubError('INVALID_OPTIONS', `${what}.${key} must be a positive integer`)
   }
   return o
 }

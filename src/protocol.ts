@@ -11,7 +11,7 @@
  */
 import type { HubErrorCode } from './errors.ts'
 
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 export type QoS = 0 | 1 | 2
 export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
@@ -113,7 +113,12 @@ export interface VisibilityEvent {
   visible: boolean
 }
 
-export type TabEvent = SettledEvent | VisibilityEvent
+/** Tab → worker, on the events port: one `messages` event was handled; the worker may send more. */
+export interface ReceivedEvent {
+  type: 'received'
+}
+
+export type TabEvent = SettledEvent | VisibilityEvent | ReceivedEvent
 
 export type Balance = 'sticky' | 'round-robin'
 
@@ -151,6 +156,29 @@ export interface ExclusiveMetrics {
   pending: number
 }
 
+/** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
+export interface QueueLimits {
+  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). */
+  maxMessages: number
+  /** The same, counted in bytes of payload and topic. */
+  maxBytes: number
+}
+
+/** This tab's deliveries, as the worker counts them. */
+export interface DeliveryMetrics {
+  /** Waiting in the worker for the tab to read what it was sent. */
+  queued: number
+  queuedBytes: number
+  /** Sent to the tab and not yet confirmed by it. */
+  inFlight: number
+  /** Sent to the tab, in all. */
+  delivered: number
+  /** Dropped because the tab did not read them while its queue was full. */
+  dropped: { qos0: number; qos12: number }
+  /** Times the queue overflowed (the tab's exclusive work then went to other members). */
+  stalls: number
+}
+
 export interface SessionMetrics {
   name: string
   status: HubStatus
@@ -172,6 +200,8 @@ export interface SessionMetrics {
     /** QoS 0 messages dropped while offline (over 10,000 waiting). */
     droppedQos0: number
   }
+  /** The asking tab's deliveries; `handlerErrors` is counted by the tab itself. */
+  delivery: DeliveryMetrics & { handlerErrors: number }
 }
 
 /** One Hub instance of one tab, as the worker sees it. */
@@ -234,6 +264,8 @@ export interface OpenRequest {
   /** Stored publishes (outbox seq) whose ack this tab still waits for (after the worker restarted). */
   awaiting: number[]
   outbox: OutboxLimits
+  /** This tab's delivery queue in the worker. */
+  queue: QueueLimits
   /** Transferred: the worker pushes WorkerEvents here. */
   events: MessagePort
 }

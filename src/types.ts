@@ -2,7 +2,7 @@
 import type { HubError } from './errors.ts'
 import type { HubMessage } from './message.ts'
 import type {
-  Balance, HubInspection, HubStatus, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions, SessionMetrics,
+  Balance, HubInspection, HubStatus, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions, SessionMetrics,
 } from './protocol.ts'
 
 export interface HubOptions {
@@ -16,6 +16,12 @@ export interface HubOptions {
   reconnect?: Partial<ReconnectOptions>
   /** Limits of the QoS 1/2 outbox; past them publish() rejects with OUTBOX_FULL. Default 10,000 messages, 16 MiB. */
   outbox?: Partial<OutboxLimits>
+  /**
+   * This tab's queue in the worker, for messages it has not read yet (its main thread is busy or
+   * frozen). Past it the oldest QoS 0 messages are dropped, then QoS 1/2 ones, counted and reported
+   * to onError as MESSAGES_DROPPED. Default 10,000 messages, 8 MiB.
+   */
+  queue?: Partial<QueueLimits>
   /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
   callTimeoutMs?: number
   /** How to start the hub worker; default: the package's own worker. */

@@ -5,6 +5,8 @@ import type { InboxRecord } from './hub-db.ts'
 /** Where a member's work goes: the tab's delivery queue. */
 export interface MemberTab {
   deliver(delivery: Delivery): void
+  /** Takes back the subscription's jobs queued and not yet sent to the tab. */
+  withdraw(sub: number): void
 }
 
 export interface Member {
@@ -228,7 +230,16 @@ export class ExclusiveGroup {
     this.pump()
   }
 
+  /** The member's tab does not keep up with its messages: its jobs go to members that do, if any. */
+  evict(member: Member): void {
+    if (this.members.every((m) => m === member || m.stalled)) return
+    member.stalled = true
+    this.takeBack(member)
+    this.pump()
+  }
+
   private takeBack(member: Member): void {
+    member.tab.withdraw(member.id)
     clearTimeout(member.timer)
     member.timer = undefined
     const jobs = [...member.outstanding].sort((a, b) => a.id - b.id)

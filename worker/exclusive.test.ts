@@ -209,7 +209,7 @@ describe('ExclusiveGroup and broker re-sends', () => {
   function groupWithMember() {
     const got: Delivery[] = []
     const group = new ExclusiveGroup('s', 'g', 'j', spec, null)
-    group.join({ tab: { deliver: (d) => got.push(d) }, id: 1, outstanding: new Set(), stalled: false })
+    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {} }, id: 1, outstanding: new Set(), stalled: false })
     return { group, got }
   }
 

@@ -1,6 +1,6 @@
 import { HubError } from '../src/errors.ts'
 import {
-  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkUrl,
+  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkUrl,
 } from '../src/options.ts'
 import { PROTOCOL_VERSION, type OpenRequest, type OpenResult, type SubscriptionSpec, type TabApi } from '../src/protocol.ts'
 import { validateTopicFilter, validateTopicName } from '../src/topic.ts'
@@ -80,7 +80,7 @@ export class HubService {
         if (this.sessions.get(target.name) !== target) {
           throw new HubError('CONFIG_MISMATCH', `Connection "${target.name}" was opened meanwhile with other options; use another name or the same options`)
         }
-        tab = new TabClient(request.events)
+        tab = new TabClient(request.events, checkQueueLimits(request.queue))
         session = target
         target.addTab(tab)
         this.liveness.watchTab(request.tabLock, () => void detach())
@@ -98,7 +98,10 @@ export class HubService {
         const { tab, session } = attached()
         session.unsubscribe(tab, id)
       },
-      metrics: async () => attached().session.metrics(),
+      metrics: async () => {
+        const { tab, session } = attached()
+        return session.metrics(tab)
+      },
       inspect: async () => {
         const { tab, session } = attached()
         return session.inspect(tab)

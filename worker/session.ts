@@ -103,6 +103,10 @@ export class Session implements ConnectionListener {
   addTab(tab: TabClient): void {
     this.tabs.add(tab)
     tab.onSettled = (sub, job, failed) => sub.exclusive?.group.settled(sub.exclusive.member, job, failed)
+    // A tab that stopped reading: its exclusive work goes to members that keep up.
+    tab.onStalled = () => {
+      for (const sub of tab.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
+    }
   }
 
   /** Releases everything the tab held (its exclusive work goes to other members). Returns true when no tab is left. */
@@ -134,7 +138,8 @@ export class Session implements ConnectionListener {
     this.release(sub, true)
   }
 
-  metrics(): SessionMetrics {
+  /** Counters of this connection, and of the asking tab's deliveries. */
+  metrics(tab: TabClient): SessionMetrics {
     const inbox = this.storage.inbox
     const publisher = this.publisherReady
     const outbox = publisher?.outbox
@@ -155,6 +160,7 @@ export class Session implements ConnectionListener {
         durable: outbox?.durable ?? this.storage.db !== null,
         droppedQos0: publisher?.dropped ?? 0,
       },
+      delivery: { ...tab.metrics, handlerErrors: 0 },
     }
   }
 

@@ -2,9 +2,9 @@
 // Comlink facade over a MessageChannel, with the worker's liveness signal under the test's control.
 import * as Comlink from 'comlink'
 import { HubError } from '../src/errors.ts'
-import { OUTBOX_DEFAULTS, RECONNECT_DEFAULTS } from '../src/options.ts'
+import { OUTBOX_DEFAULTS, QUEUE_DEFAULTS, RECONNECT_DEFAULTS } from '../src/options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OutboxLimits, type PublishedEvent, type OpenRequest, type QoS, type StatusEvent, type TabApi,
+  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OutboxLimits, type PublishedEvent, type OpenRequest, type QoS, type QueueLimits, type StatusEvent, type TabApi,
   type WorkerEvent,
 } from '../src/protocol.ts'
 import { exposeTabApi } from './expose.ts'
@@ -40,6 +40,7 @@ export interface OpenOptions {
   name?: string
   mqtt?: MqttConnectOptions
   outbox?: Partial<OutboxLimits>
+  queue?: Partial<QueueLimits>
 }
 
 /** Polls `check` until it holds (for conditions that span several tabs). */
@@ -59,6 +60,9 @@ export class TestTab {
   private events: MessagePort | undefined
   private nextId = 1
   private listeners = new Set<() => void>()
+  /** A frozen tab reads nothing: it confirms no batch until thawed. */
+  private frozen = false
+  private unconfirmed = 0
 
   constructor(
     readonly remote: Comlink.Remote<TabApi>,
@@ -74,7 +78,11 @@ export class TestTab {
       if (event.data.type === 'status') this.statuses.push(event.data)
       else if (event.data.type === 'warning') this.warnings.push(event.data.error.message)
       else if (event.data.type === 'published') this.acked.push(...event.data.results)
-      else this.deliveries.push(...event.data.deliveries)
+      else {
+        this.deliveries.push(...event.data.deliveries)
+        if (this.frozen) this.unconfirmed++
+        else events.port1.postMessage({ type: 'received' })
+      }
       for (const listener of this.listeners) listener()
     }
     const request: OpenRequest = {
@@ -87,6 +95,7 @@ export class TestTab {
       subscriptions: [],
       awaiting: [],
       outbox: { ...OUTBOX_DEFAULTS, ...options.outbox },
+      queue: { ...QUEUE_DEFAULTS, ...options.queue },
       events: events.port2,
     }
     const opened = await this.remote.open(Comlink.transfer(request, [events.port2]))
@@ -124,6 +133,17 @@ export class TestTab {
   }
 
   private readonly settledJobs = new Set<Delivery>()
+
+  /** Stops confirming batches, as a tab whose main thread is blocked. */
+  freeze(): void {
+    this.frozen = true
+  }
+
+  /** Confirms what arrived while frozen, as the tab does once its main thread is free again. */
+  thaw(): void {
+    this.frozen = false
+    for (; this.unconfirmed > 0; this.unconfirmed--) this.events!.postMessage({ type: 'received' })
+  }
 
   /** Reports the page's visibility, as the tab stub does on `visibilitychange`. */
   setVisible(visible: boolean): void {
