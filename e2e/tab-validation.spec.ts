@@ -1,5 +1,6 @@
 // Bad input is rejected in the tab, before anything reaches the worker, with a HubError whose code
-// says what was wrong; afterwards the hub goes on working for that tab and for every other.
+// says what was wrong; afterwards the hub goes on working for that tab and for every other. Racing
+// calls leave exactly what they should; odd data from the broker arrives intact.
 import { expect, openTab, test } from './fixtures.ts'
 
 declare const harness: Window['harness']
@@ -40,11 +41,44 @@ const cases: Array<[string, string, string]> = [
   ['keepalive out of range', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', mqtt: { keepalive: 70000 } })`],
   ['empty connection name', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', name: '' })`],
   ['will with a wildcard topic [MQTT-3.3.2-2]', 'INVALID_TOPIC_NAME', `harness.createHub({ url: 'ws://127.0.0.1:1', mqtt: { will: { topic: 'a/#', payload: 'x' } } })`],
+  ['+ sharing a level with text [MQTT-4.7.1-3]', 'INVALID_TOPIC_FILTER', `h.subscribe('+a/b', f)`],
+  ['filter null', 'INVALID_TOPIC_FILTER', `h.subscribe(null, f)`],
+  ['topic name that is not a string', 'INVALID_TOPIC_NAME', `h.publish(7, 'x')`],
+  ['QoS 1.5', 'INVALID_QOS', `h.publish('t', 'x', { qos: 1.5 })`],
+  ['payload over maxPayloadBytes (bytes)', 'INVALID_PAYLOAD', `h.publish('t', new Uint8Array(1025))`],
+  ['payload over maxPayloadBytes (string)', 'INVALID_PAYLOAD', `h.publish('t', 'é'.repeat(513))`],
+  ['payload null', 'INVALID_PAYLOAD', `h.publish('t', null)`],
+  ['onDurable that is not a function', 'INVALID_OPTIONS', `h.publish('t', 'x', { qos: 1, onDurable: 'x' })`],
+  ['subscribe options that are not an object', 'INVALID_OPTIONS', `h.subscribe('t', f, 'fast')`],
+  ['exclusive that is not a boolean', 'INVALID_OPTIONS', `h.subscribe('t', f, { exclusive: 1 })`],
+  ['group without exclusive', 'INVALID_OPTIONS', `h.subscribe('t', f, { group: 'g' })`],
+  ['empty exclusive group', 'INVALID_OPTIONS', `h.subscribe('t', f, { exclusive: true, group: '' })`],
+  ['unknown balance', 'INVALID_OPTIONS', `h.subscribe('t', f, { exclusive: true, balance: 'random' })`],
+  ['negative exclusive timeout', 'INVALID_OPTIONS', `h.subscribe('t', f, { exclusive: true, timeoutMs: -1 })`],
+  ['fractional retries', 'INVALID_OPTIONS', `h.subscribe('t', f, { exclusive: true, retries: 1.5 })`],
+  ['onStatus callback that is not a function', 'INVALID_HANDLER', `h.onStatus(5)`],
+  ['onError callback that is not a function', 'INVALID_HANDLER', `h.onError(null)`],
+  ['ready() timeout that is not a number', 'INVALID_OPTIONS', `h.ready('soon')`],
+  ['options that are not an object', 'INVALID_OPTIONS', `harness.createHub('ws://127.0.0.1:1')`],
+  ['url missing', 'INVALID_URL', `harness.createHub({})`],
+  ['url with another scheme', 'INVALID_URL', `harness.createHub({ url: 'mqtt://127.0.0.1:1883' })`],
+  ['connection name that is not a string', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', name: 42 })`],
+  ['connection name over 200 characters', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', name: 'n'.repeat(201) })`],
+  ['mqtt options that are an array', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', mqtt: [] })`],
+  ['mqtt.clientId that is not a string', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', mqtt: { clientId: 5 } })`],
+  ['will with QoS 3', 'INVALID_QOS', `harness.createHub({ url: 'ws://127.0.0.1:1', mqtt: { will: { topic: 'w', payload: 'x', qos: 3 } } })`],
+  ['reconnect factor below 1', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', reconnect: { factor: 0.5 } })`],
+  ['unknown reconnect option', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', reconnect: { retries: 3 } })`],
+  ['outbox limit of zero', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', outbox: { maxMessages: 0 } })`],
+  ['queue limit that is not an integer', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', queue: { maxBytes: 1.5 } })`],
+  ['callTimeoutMs that is not a number', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', callTimeoutMs: '5s' })`],
+  ['worker that is not a function', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', worker: 'worker.js' })`],
+  ['negative maxPayloadBytes', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', maxPayloadBytes: -1 })`],
 ]
 
 test('bad input gets a HubError with a precise code, and the hub keeps working for this tab and the others', async ({ context, broker, prefix }) => {
   const [a, b] = [await openTab(context), await openTab(context)]
-  for (const tab of [a, b]) await tab.evaluate((url) => harness.open({ url }).then(() => {}), broker.url)
+  for (const tab of [a, b]) await tab.evaluate((url) => harness.open({ url, maxPayloadBytes: 1024 }).then(() => {}), broker.url)
   await b.evaluate((f) => harness.subscribe('k', f, 1), `${prefix}/ok`)
 
   const results = await a.evaluate(async (cases) => {
@@ -59,6 +93,7 @@ test('bad input gets a HubError with a precise code, and the hub keeps working f
     }
     return out
   }, cases)
+  expect(cases.length).toBeGreaterThanOrEqual(40)
   expect(results).toEqual(Object.fromEntries(cases.map(([label, code]) => [label, code])))
 
   // Both tabs still work: the rejected calls changed nothing.
@@ -131,4 +166,76 @@ test('subscribe() called right after createHub, before the worker answered, subs
   await expect.poll(() => page.evaluate(() => harness.received('early').length)).toBe(1)
   const subscribes = (await broker.stats()).subscribes.filter((s) => s.filter.startsWith(`${prefix}/early`))
   expect(subscribes.map((s) => s.filter).sort()).toEqual([`${prefix}/early`, `${prefix}/early/+`])
+})
+
+test('thousands of subscribe and unsubscribe calls racing in two tabs leave exactly the subscriptions that remain, at the broker too', async ({ context, broker, prefix }) => {
+  const tabs = [await openTab(context), await openTab(context)]
+  for (const tab of tabs) await tab.evaluate((url) => harness.open({ url }).then(() => {}), broker.url)
+  const filterOf = (i: number) => `${prefix}/r/${i % 10}`
+  await Promise.all(tabs.map((tab) => tab.evaluate(async (prefix) => {
+    const hub = harness.hub()
+    const calls: Record<number, number> = {}
+    ;(window as unknown as { calls: typeof calls }).calls = calls
+    const make = (i: number) => hub.subscribe(`${prefix}/r/${i % 10}`, () => void (calls[i] = (calls[i] ?? 0) + 1), { qos: (i % 3) as 0 | 1 | 2 })
+    // 1,000 subscribes, each unsubscribed as soon as it resolves, while 1,000 more subscribe.
+    const churn = Array.from({ length: 1000 }, (_, i) => make(i).then((s) => s.unsubscribe()))
+    const second = Array.from({ length: 1000 }, (_, i) => make(1000 + i))
+    await Promise.all(churn)
+    const kept = await Promise.all(second)
+    // Then a quarter of those go, all at once.
+    await Promise.all(kept.map((s, i) => ((1000 + i) % 4 === 0 ? s.unsubscribe() : null)))
+  }, prefix)))
+
+  const remaining = Array.from({ length: 1000 }, (_, i) => 1000 + i).filter((i) => i % 4 !== 0)
+  const expected = Array.from({ length: 10 }, (_, k) => {
+    const mine = remaining.filter((i) => i % 10 === k)
+    return { filter: filterOf(k), qos: Math.max(...mine.map((i) => i % 3)), tabs: 2, subscriptions: 2 * mine.length }
+  })
+  const inspection = await tabs[0]!.evaluate(() => harness.hub().inspect())
+  expect(inspection.subscriptions.sort((x, y) => x.filter.localeCompare(y.filter))).toEqual(expected)
+  await expect.poll(async () => (await tabs[0]!.evaluate(() => harness.hub().inspect())).broker
+    .sort((x, y) => x.filter.localeCompare(y.filter))).toEqual(expected.map(({ filter, qos }) => ({ filter, qos })))
+
+  // One message per filter: every remaining handler runs once, no removed one runs.
+  for (let k = 0; k < 10; k++) await broker.publish(filterOf(k), `m${k}`, { qos: 1 })
+  const want = Object.fromEntries(remaining.map((i) => [i, 1]))
+  for (const tab of tabs) {
+    await expect.poll(() => tab.evaluate(() => (window as unknown as { calls: Record<number, number> }).calls)).toEqual(want)
+  }
+})
+
+test('messages from the broker: empty, 1 MiB, not UTF-8 and $-topics arrive intact; a throwing handler affects only its own call and is counted', async ({ context, broker, prefix }) => {
+  const [a, b] = [await openTab(context), await openTab(context)]
+  for (const tab of [a, b]) await tab.evaluate((url) => harness.open({ url }).then(() => {}), broker.url)
+  const id = prefix.replace(/\W/g, '-')
+  await a.evaluate(async (filter) => {
+    const hub = harness.hub()
+    const errors: string[] = []
+    ;(window as unknown as { errors: string[] }).errors = errors
+    hub.onError((error, message) => errors.push(`${(error as Error).message} @ ${message?.topic}`))
+    await hub.subscribe(filter, (m) => { throw new Error(`boom ${m.payload.byteLength}`) })
+    await harness.subscribe('data', filter)
+  }, `${prefix}/d/#`)
+  // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a topic starting with $.
+  await b.evaluate(async (id) => {
+    await harness.subscribe('wild', `+/x-${id}`)
+    await harness.subscribe('dollar', `$hub-${id}/#`)
+  }, id)
+
+  await broker.publish(`${prefix}/d/empty`, '')
+  await broker.publish(`${prefix}/d/big`, Buffer.alloc(1024 * 1024, 'a'))
+  await broker.publish(`${prefix}/d/bytes`, Buffer.from([0xc3, 0x28, 0x41]))
+  await broker.publish(`$hub-${id}/x-${id}`, 'system')
+  await broker.publish(`plain-${id}/x-${id}`, 'plain')
+
+  await expect.poll(() => a.evaluate(() => harness.received('data').map((m) => `${m.topic.split('/').pop()} ${m.text.length}`)))
+    .toEqual(['empty 0', `big ${1024 * 1024}`, 'bytes 3'])
+  expect(await a.evaluate(() => harness.received('data')[2]!.text)).toBe('\ufffd(A')
+  expect(await a.evaluate(() => (window as unknown as { errors: string[] }).errors)).toEqual([
+    `boom 0 @ ${prefix}/d/empty`, `boom ${1024 * 1024} @ ${prefix}/d/big`, `boom 3 @ ${prefix}/d/bytes`,
+  ])
+  expect((await a.evaluate(() => harness.hub().metrics())).delivery.handlerErrors).toBe(3)
+  await expect.poll(() => b.evaluate(() => [harness.texts('wild'), harness.texts('dollar')]))
+    .toEqual([[`plain-${id}/x-${id} plain`], [`$hub-${id}/x-${id} system`]])
+  expect((await b.evaluate(() => harness.hub().metrics())).delivery.handlerErrors).toBe(0)
 })

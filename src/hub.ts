@@ -2,7 +2,7 @@ import type * as Comlink from 'comlink'
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import {
-  checkExclusive, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkExclusive, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
   PROTOCOL_VERSION, type HubInspection, type HubStatus, type OpenRequest, type SessionMetrics, type SubscriptionSpec,
@@ -39,6 +39,7 @@ class TabHub implements Hub {
   private readonly request: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
   private readonly startWorker: () => SharedWorker
   private readonly callTimeoutMs: number
+  private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
   private readonly errorListeners = new Set<(error: unknown, message?: HubMessage) => void>()
   private readonly subs = new Map<number, LocalSubscription>()
@@ -60,6 +61,7 @@ class TabHub implements Hub {
     }
     this.startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
     this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', 10_000)
+    this.maxPayloadBytes = checkMaxPayload(o.maxPayloadBytes)
     this.request = {
       protocol: PROTOCOL_VERSION,
       url: checkUrl(o.url),
@@ -81,19 +83,21 @@ class TabHub implements Hub {
   }
 
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void {
+    checkHandler(callback)
     this.statusListeners.add(callback)
     return () => this.statusListeners.delete(callback)
   }
 
   onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
+    checkHandler(callback)
     this.errorListeners.add(callback)
     return () => this.errorListeners.delete(callback)
   }
 
   ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
     if (this.closed) return Promise.reject(this.fatal ?? closedError())
-    if (this.status === 'connected') return Promise.resolve()
     const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
+    if (this.status === 'connected') return Promise.resolve()
     return new Promise((resolve, reject) => {
       const settle = (error?: HubError): void => {
         clearTimeout(timer)
@@ -116,7 +120,7 @@ class TabHub implements Hub {
   async subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     this.assertOpen()
     validateTopicFilter(filter)
-    if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
+    checkHandler(handler)
     const o = record(options, 'subscribe options')
     const qos = checkQos(o.qos)
     const exclusive = checkExclusive(o, filter)
@@ -136,7 +140,7 @@ class TabHub implements Hub {
   async publish(topic: string, payload: string | Uint8Array, options: PublishOptions = {}): Promise<void> {
     this.assertOpen()
     validateTopicName(topic)
-    const checked = checkPayload(payload)
+    const checked = checkPayload(payload, this.maxPayloadBytes)
     const o = record(options, 'publish options')
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
@@ -318,6 +322,10 @@ class TabHub implements Hub {
 
 function specOf({ id, filter, qos, exclusive }: LocalSubscription): SubscriptionSpec {
   return { id, filter, qos, ...(exclusive && { exclusive }) }
+}
+
+function checkHandler(handler: unknown): void {
+  if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
 }
 
 function closedError(): HubError {

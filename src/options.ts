@@ -24,17 +24,17 @@ export function checkQos(qos: unknown): QoS {
   throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describe(qos)}`)
 }
 
-export function checkPayload(payload: unknown): string | Uint8Array {
+export function checkPayload(payload: unknown, max = MAX_PAYLOAD_BYTES): string | Uint8Array {
   if (typeof payload === 'string') {
     // A UTF-16 unit takes at most 3 UTF-8 bytes: only count exactly when it could be too long.
-    if (payload.length * 3 > MAX_PAYLOAD_BYTES && new TextEncoder().encode(payload).byteLength > MAX_PAYLOAD_BYTES) {
-      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${MAX_PAYLOAD_BYTES} bytes`)
+    if (payload.length * 3 > max && new TextEncoder().encode(payload).byteLength > max) {
+      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${max} bytes (maxPayloadBytes)`)
     }
     return payload
   }
   if (payload instanceof Uint8Array) {
-    if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${MAX_PAYLOAD_BYTES} bytes, got ${payload.byteLength}`)
+    if (payload.byteLength > max) {
+      throw new HubError('INVALID_PAYLOAD', `Payload must be at most ${max} bytes (maxPayloadBytes), got ${payload.byteLength}`)
     }
     return payload
   }
@@ -146,6 +146,12 @@ export function checkExclusive(o: Record<string, unknown>, filter: string): Excl
   if (!isInteger(timeoutMs, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', 'timeoutMs must be a positive number of milliseconds')
   if (!isInteger(retries, 0, 100)) throw new HubError('INVALID_OPTIONS', 'retries must be an integer from 0 to 100')
   return { group: (group as string | undefined) ?? filter, balance, timeoutMs: timeoutMs as number, retries: retries as number }
+}
+
+export function checkMaxPayload(value: unknown): number {
+  if (value === undefined) return MAX_PAYLOAD_BYTES
+  if (!isInteger(value, 0, MAX_PAYLOAD_BYTES)) throw new HubError('INVALID_OPTIONS', `maxPayloadBytes must be an integer from 0 to ${MAX_PAYLOAD_BYTES}`)
+  return value as number
 }
 
 export function checkTimeout(value: unknown, what: string, fallback: number): number {

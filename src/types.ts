@@ -22,6 +22,8 @@ export interface HubOptions {
    * to onError as MESSAGES_DROPPED. Default 10,000 messages, 8 MiB.
    */
   queue?: Partial<QueueLimits>
+  /** publish() rejects larger payloads with INVALID_PAYLOAD (brokers often allow less than MQTT's 256 MiB). Default: MQTT's limit. */
+  maxPayloadBytes?: number
   /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
   callTimeoutMs?: number
   /** How to start the hub worker; default: the package's own worker. */
