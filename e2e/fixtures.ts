@@ -1,7 +1,7 @@
 // Playwright fixtures: a real broker per project (aedes in-process or a mosquitto process), tabs
 // that load the harness page in one browser context (so they share one SharedWorker), and CDP
 // access to that worker, which Playwright has no API for.
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, expect, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
 import { startAedes, startMosquitto, type TestBroker } from './brokers.ts'
 
 export interface BrokerOptions {
@@ -15,7 +15,12 @@ interface Fixtures {
   /** A topic prefix no other test uses (retained messages outlive tests on a shared broker). */
   prefix: string
   /** The shared workers of the browser, seen through CDP. */
-  sharedWorkers: { list(): Promise<string[]>; killAll(): Promise<number> }
+  sharedWorkers: {
+    list(): Promise<string[]>
+    killAll(): Promise<number>
+    /** JS heap in use by the (first) shared worker, in bytes; `collect` runs a full GC first. */
+    heapUsed(collect?: boolean): Promise<number>
+  }
 }
 
 let counter = 0
@@ -50,10 +55,52 @@ export const test = base.extend<Fixtures, BrokerOptions & { broker: TestBroker }
         for (const t of found) await cdp.send('Target.closeTarget', { targetId: t.targetId })
         return found.length
       },
+      heapUsed: async (collect = false) => {
+        const [target] = await workers()
+        if (!target) throw new Error('no shared worker')
+        const worker = await workerSession(cdp, target.targetId)
+        try {
+          if (collect) await worker.send('HeapProfiler.collectGarbage')
+          return ((await worker.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize
+        } finally {
+          await worker.detach()
+        }
+      },
     })
     await cdp.detach()
   },
 })
+
+/**
+ * A CDP session with one worker target, through the browser session: Playwright's CDPSession
+ * cannot address a child session, so messages go through Target.sendMessageToTarget.
+ */
+async function workerSession(cdp: CDPSession, targetId: string) {
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false })
+  let nextId = 1
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
+  const onMessage = (event: { sessionId?: string; message: string }): void => {
+    if (event.sessionId !== sessionId) return
+    const reply = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } }
+    const waiter = reply.id === undefined ? undefined : pending.get(reply.id)
+    if (!waiter) return
+    pending.delete(reply.id!)
+    if (reply.error) waiter.reject(new Error(reply.error.message))
+    else waiter.resolve(reply.result)
+  }
+  cdp.on('Target.receivedMessageFromTarget', onMessage)
+  return {
+    send: (method: string, params: object = {}) => new Promise<unknown>((resolve, reject) => {
+      const id = nextId++
+      pending.set(id, { resolve, reject })
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject)
+    }),
+    detach: async () => {
+      cdp.off('Target.receivedMessageFromTarget', onMessage)
+      await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {})
+    },
+  }
+}
 
 export async function openTab(context: BrowserContext): Promise<Page> {
   const page = await context.newPage()
