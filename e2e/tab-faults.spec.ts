@@ -119,3 +119,41 @@ test('a tab asking for a connection name already open with other options gets CO
   await b.evaluate((t) => harness.publish(t, 'same options work'), `${prefix}/x`)
   await expect.poll(() => a.evaluate(() => harness.texts('k'))).toEqual([`${prefix}/x same options work`])
 })
+
+test('calls made the moment the worker is terminated settle within the call timeout, never hang, and the hub recovers with a new worker', async ({ context, broker, prefix, sharedWorkers }) => {
+  const [a, b] = [await openTab(context), await openTab(context)]
+  for (const tab of [a, b]) {
+    await tab.evaluate((url) => harness.open({ url, callTimeoutMs: 3_000 }).then(() => {}), broker.url)
+    await tab.evaluate((f) => harness.subscribe('k', f, 1), `${prefix}/k`)
+  }
+  const calls = a.evaluate(async (topic) => {
+    const hub = harness.hub()
+    // Started while the worker dies: each either reaches the next worker or fails with a clear code.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const timed = async (call: () => Promise<unknown>) => {
+      const started = performance.now()
+      const error = await harness.errorOf(call)
+      return { outcome: error?.code ?? 'ok', ms: Math.round(performance.now() - started) }
+    }
+    return Promise.all([
+      timed(() => hub.metrics()),
+      timed(() => hub.publish(topic, 'during', { qos: 0 })),
+      timed(() => hub.subscribe(`${topic}/more`, () => {})),
+      timed(() => hub.inspect()),
+    ])
+  }, `${prefix}/k`)
+  expect(await sharedWorkers.killAll()).toBe(1)
+  const outcomes = await calls
+  console.log(`[worker killed] calls in flight: ${outcomes.map((o) => `${o.outcome} in ${o.ms} ms`).join(', ')}`)
+  for (const { outcome, ms } of outcomes) {
+    expect(['ok', 'WORKER_UNAVAILABLE', 'TIMEOUT']).toContain(outcome)
+    expect(ms).toBeLessThanOrEqual(3_500)
+  }
+  for (const tab of [a, b]) {
+    await expect.poll(() => tab.evaluate(() => harness.status()), { timeout: 15_000 }).toBe('connected')
+    expect(await tab.evaluate(() => harness.hub().lastError?.code ?? null)).toBe(null)
+  }
+  expect(await a.evaluate(() => harness.statuses())).toContain('connecting') // it said so while the worker was gone
+  await b.evaluate((t) => harness.publish(t, 'after', 1), `${prefix}/k`)
+  for (const tab of [a, b]) await expect.poll(() => tab.evaluate(() => harness.texts('k'))).toContain(`${prefix}/k after`)
+})
