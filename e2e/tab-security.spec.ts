@@ -55,3 +55,37 @@ test('credentials never reach IndexedDB, error messages or metrics', async ({ co
     await broker.close()
   }
 })
+
+test('a tab receives only messages for its own subscriptions: the worker sends the others nothing', async ({ context, broker, prefix }) => {
+  const [a, b] = [await openTab(context), await openTab(context)]
+  for (const tab of [a, b]) await tab.evaluate((url) => harness.open({ url }).then(() => {}), broker.url)
+  await a.evaluate((f) => harness.subscribe('mine', f, 1), `${prefix}/a/#`)
+  await b.evaluate((f) => harness.subscribe('theirs', f, 1), `${prefix}/b/#`)
+  for (let i = 0; i < 50; i++) await broker.publish(`${prefix}/a/${i}`, `secret ${i}`, { qos: i % 2 })
+  await expect.poll(() => a.evaluate(() => harness.received('mine').length)).toBe(50)
+  // Counted by the worker as sent to that tab's port: nothing, not merely nothing handled.
+  expect((await b.evaluate(() => harness.hub().metrics())).delivery.delivered).toBe(0)
+  expect((await a.evaluate(() => harness.hub().metrics())).delivery.delivered).toBe(50)
+})
+
+test('a page of another origin cannot reach the hub worker: it gets its own, and cannot connect to ours', async ({ context, baseURL }) => {
+  const page = await openTab(context)
+  await page.evaluate(() => harness.createHub({ url: 'ws://127.0.0.1:1' }).metrics())
+  // localhost and 127.0.0.1 are different origins (same server).
+  const other = await context.newPage()
+  const otherOrigin = baseURL!.replace('127.0.0.1', 'localhost')
+  await other.goto(`${otherOrigin}/e2e/harness/index.html`)
+  await expect(other.locator('#state')).toHaveText('ready')
+  const attempt = await other.evaluate((ours) => {
+    try {
+      new SharedWorker(`${ours}/worker/index.ts`, { type: 'module', name: 'mqtt-hub' })
+      return 'connected'
+    } catch (error) {
+      return (error as Error).name
+    }
+  }, baseURL!)
+  expect(attempt).toBe('SecurityError')
+  // Its own hub works with a worker of its own origin: nothing is shared across origins.
+  const inspection = await other.evaluate(() => harness.createHub({ url: 'ws://127.0.0.1:1' }).inspect())
+  expect(inspection.tabs).toHaveLength(1)
+})
