@@ -1,55 +1,9 @@
 // Exclusive handlers in several tabs: each message handled by exactly one live tab, also while
 // tabs close and crash, and after every tab was closed. Runs once per broker and protocol version.
-import type { BrowserContext, Page } from '@playwright/test'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { expect, test as base } from './fixtures.ts'
+import { exclusiveTab, jobCollector, persistent, type JobLog } from './job-log.ts'
 
 declare const harness: Window['harness']
-
-interface JobLog {
-  /** Tabs (by name) in which each message's handler started and ended. */
-  starts: Map<string, string[]>
-  ends: Map<string, string[]>
-  url: string
-  close(): Promise<void>
-}
-
-/** Collects the beacons every tab's handler sends at start and end (they survive the tab's death). */
-async function jobCollector(): Promise<JobLog> {
-  const starts = new Map<string, string[]>()
-  const ends = new Map<string, string[]>()
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => (body += chunk))
-    request.on('end', () => {
-      const { event, id, tab } = JSON.parse(body) as { event: string; id: string; tab: string }
-      const into = event === 'start' ? starts : ends
-      into.set(id, [...(into.get(id) ?? []), tab])
-      response.writeHead(204, { 'access-control-allow-origin': '*' }).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { starts, ends, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections() // browsers keep their connections alive; close() alone would wait for them
-    }) }
-}
-
-async function exclusiveTab(context: BrowserContext, log: JobLog, name: string, url: string, filter: string, mqtt: object, workMs = 3): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`/e2e/harness/index.html?collector=${encodeURIComponent(log.url)}`)
-  await expect(page.locator('#state')).toHaveText('ready')
-  await page.evaluate((name) => { document.title = name }, name)
-  await page.evaluate(({ url, mqtt }) => harness.open({ url, mqtt }).then(() => {}), { url, mqtt })
-  await page.evaluate(({ filter, workMs }) => harness.subscribeExclusive('jobs', filter, { qos: 1, workMs }), { filter, workMs })
-  return page
-}
-
-function persistent(protocolVersion: 4 | 5): object {
-  return { protocolVersion, clean: false, ...(protocolVersion === 5 && { properties: { sessionExpiryInterval: 3600 } }) }
-}
 
 const test = base.extend<{ jobs: JobLog }>({
   jobs: async ({}, use) => {

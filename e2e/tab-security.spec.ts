@@ -61,7 +61,7 @@ test('a tab receives only messages for its own subscriptions: the worker sends t
   for (const tab of [a, b]) await tab.evaluate((url) => harness.open({ url }).then(() => {}), broker.url)
   await a.evaluate((f) => harness.subscribe('mine', f, 1), `${prefix}/a/#`)
   await b.evaluate((f) => harness.subscribe('theirs', f, 1), `${prefix}/b/#`)
-  for (let i = 0; i < 50; i++) await broker.publish(`${prefix}/a/${i}`, `secret ${i}`, { qos: i % 2 })
+  for (let i = 0; i < 50; i++) await broker.publish(`${prefix}/a/${i}`, `secret ${i}`, { qos: i % 2 === 0 ? 0 : 1 })
   await expect.poll(() => a.evaluate(() => harness.received('mine').length)).toBe(50)
   // Counted by the worker as sent to that tab's port: nothing, not merely nothing handled.
   expect((await b.evaluate(() => harness.hub().metrics())).delivery.delivered).toBe(0)
