@@ -37,12 +37,14 @@ export async function jobCollector(): Promise<JobLog> {
     }) }
 }
 
-export async function exclusiveTab(context: BrowserContext, log: JobLog, name: string, url: string, filter: string, mqtt: object, workMs = 3): Promise<Page> {
+export async function exclusiveTab(
+  context: BrowserContext, log: JobLog, name: string, url: string, filter: string, mqtt: object, workMs = 3, options: object = {},
+): Promise<Page> {
   const page = await context.newPage()
   await page.goto(`/e2e/harness/index.html?collector=${encodeURIComponent(log.url)}`)
   await expect(page.locator('#state')).toHaveText('ready')
   await page.evaluate((name) => { document.title = name }, name)
-  await page.evaluate(({ url, mqtt }) => harness.open({ url, mqtt }).then(() => {}), { url, mqtt })
+  await page.evaluate((o) => harness.open(o).then(() => {}), { ...options, url, mqtt })
   await page.evaluate(({ filter, workMs }) => harness.subscribeExclusive('jobs', filter, { qos: 1, workMs }), { filter, workMs })
   return page
 }

@@ -30,7 +30,9 @@ test(`4 tabs for ${SECONDS} s of churn, tab turnover and broker restarts lose no
   let tabCount = 0
   const openOne = async () => {
     const name = `t${++tabCount}`
-    tabs.set(name, await exclusiveTab(context, log, name, broker.url, `${prefix}/jobs`, mqttOptions, 2))
+    // The broker restarts every 11 s, before the default backoff counts a connection as stable (10 s
+    // up): without a cap the delays would keep doubling, as they should for a broker that flaps.
+    tabs.set(name, await exclusiveTab(context, log, name, broker.url, `${prefix}/jobs`, mqttOptions, 2, { reconnect: { maxDelayMs: 2_000 } }))
   }
   for (let i = 0; i < 4; i++) await openOne()
   const first = tabs.get('t1')!
