@@ -162,3 +162,12 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `a string`
   return typeof value
 }
+
+/** Default of `lingerMs`: long enough for a tab to reload and take its session back. */
+export const LINGER_DEFAULT_MS = 3_000
+
+export function checkLinger(value: unknown): number {
+  if (value === undefined) return LINGER_DEFAULT_MS
+  if (!isInteger(value, 0, 3_600_000)) throw new HubError('INVALID_OPTIONS', 'lingerMs must be an integer number of milliseconds from 0 to 3600000')
+  return value as number
+}

@@ -17,8 +17,8 @@ export function exposeTabApi(api: TabApi, port: MessagePort): void {
         const { value } = thrown as { value: unknown }
         if (value instanceof Error) {
           const { message, name, stack } = value
-          const code = (value as { code?: unknown }).code
-          return [{ isError: true, value: { message, name, stack, code } }, []]
+          const { code, reasonCode } = value as { code?: unknown; reasonCode?: unknown }
+          return [{ isError: true, value: { message, name, stack, code, reasonCode } }, []]
         }
         return fallback.serialize(thrown)
       },

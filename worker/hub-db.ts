@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import type { QoS } from '../src/protocol.ts'
+import type { MessageProperties, QoS } from '../src/protocol.ts'
 
 /** An exclusive message kept until a member of its group has handled it. Never credentials. */
 export interface InboxRecord {
@@ -38,6 +38,8 @@ export interface OutboxRecord {
   messageId: number | null
   createdAt: number
   bytes: number
+  /** MQTT 5 properties, re-sent with every retry. */
+  properties?: MessageProperties
 }
 
 interface HubSchema extends DBSchema {
