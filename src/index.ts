@@ -1,8 +1,13 @@
 export { createHub } from './hub.ts'
-export type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+export type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+export type { HubEventListener, HubEventOf } from './events.ts'
+export type { HubMessageStream } from './message-stream.ts'
+export type { RequestOptions, RespondOptions } from './request.ts'
+export { readyAll } from './ready-all.ts'
 export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
 export type {
-  Balance, ExclusiveMetrics, HubInspection, HubStatus, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions, SessionMetrics, WillMessage,
+  Balance, ExclusiveMetrics, HubEvent, HubEventType, HubInspection, HubMetrics, HubStatus, MessageProperties, SessionSummary, SubscriptionOptions,
+  TrafficMetrics, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions, SessionMetrics, WillMessage,
 } from './protocol.ts'
