@@ -3,13 +3,12 @@ import { fromWire, HubError } from './errors.ts'
 import { HubEvents, type HubEventListener } from './events.ts'
 import { Message, type HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
-import { checkMessageProperties, checkSubscriptionOptions } from './mqtt5-options.ts'
 import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type OpenRequest, type SessionMetrics,
-  type SessionSummary, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
+  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type SessionMetrics,
+  type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { checkRequest, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
@@ -159,7 +158,7 @@ class TabHub implements Hub {
     const o = record(options, 'subscribe options')
     const qos = checkQos(o.qos)
     const exclusive = checkExclusive(o, filter)
-    const subscription = checkSubscriptionOptions(o)
+    const subscription = subscriptionOptions(o)
     const sub: LocalSubscription = {
       id: this.nextId++, filter, qos, handler, chain: Promise.resolve(), ...(exclusive && { exclusive }), ...(subscription && { options: subscription }),
     }
@@ -183,7 +182,8 @@ class TabHub implements Hub {
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
     if (o.onDurable !== undefined && typeof o.onDurable !== 'function') throw new HubError('INVALID_OPTIONS', 'onDurable must be a function')
-    const properties = checkMessageProperties(o.properties)
+    // MQTT 5 properties are checked by the worker (their checks would weigh on every page's bundle).
+    const properties = o.properties === undefined ? undefined : (record(o.properties, 'properties') as MessageProperties)
     const seq = await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true, ...(properties && { properties }) }))
     if (seq === null) return
     ;(o.onDurable as (() => void) | undefined)?.()
@@ -360,6 +360,12 @@ class TabHub implements Hub {
 
 function specOf({ id, filter, qos, exclusive, options }: LocalSubscription): SubscriptionSpec {
   return { id, filter, qos, ...(exclusive && { exclusive }), ...(options && { options }) }
+}
+
+/** MQTT 5 subscription options as given; the worker checks them. */
+function subscriptionOptions({ noLocal, retainAsPublished, retainHandling }: Record<string, unknown>): SubscriptionOptions | undefined {
+  if (noLocal === undefined && retainAsPublished === undefined && retainHandling === undefined) return undefined
+  return { noLocal, retainAsPublished, retainHandling } as SubscriptionOptions
 }
 
 function messageOf(delivery: Delivery): Message {

@@ -1,7 +1,6 @@
 // MQTT 5 request/response in the tab: checks the caller's input; the worker does the rest.
 import { HubError } from './errors.ts'
 import type { HubMessage } from './message.ts'
-import { checkMessageProperties } from './mqtt5-options.ts'
 import { checkPayload, checkQos, checkTimeout, record } from './options.ts'
 import type { MessageProperties, QoS, RequestRequest } from './protocol.ts'
 import { validateTopicName } from './topic.ts'
@@ -29,7 +28,7 @@ export function checkRequest(topic: string, payload: unknown, options: unknown, 
   validateTopicName(topic)
   const checked = checkPayload(payload)
   const o = record(options, 'request options')
-  const properties = checkOwnProperties(o.properties)
+  const properties = o.properties === undefined ? undefined : (record(o.properties, 'properties') as RequestRequest['properties'])
   const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
   if (protocolVersion !== 5) throw requires5('request()')
   return { topic, payload: checked, qos: checkQos(o.qos), timeoutMs, ...(properties && { properties }) }
@@ -42,14 +41,7 @@ export function responseTo(request: HubMessage, options: unknown, protocolVersio
   const topic = request?.properties?.responseTopic
   if (topic === undefined) throw new HubError('NO_RESPONSE_TOPIC', `The message on "${String(request?.topic)}" has no response topic: it is not a request`)
   const correlationData = request.properties!.correlationData
-  const properties = { ...checkOwnProperties(o.properties), ...(correlationData && { correlationData }) }
+  const own = o.properties === undefined ? {} : record(o.properties, 'properties')
+  const properties = { ...own, ...(correlationData && { correlationData }) } as MessageProperties
   return { topic, qos: checkQos(o.qos), properties }
-}
-
-function checkOwnProperties(value: unknown): MessageProperties | undefined {
-  const properties = checkMessageProperties(value)
-  if (properties?.responseTopic !== undefined || properties?.correlationData !== undefined) {
-    throw new HubError('INVALID_OPTIONS', 'The hub sets responseTopic and correlationData of requests and answers itself')
-  }
-  return properties
 }

@@ -1,5 +1,5 @@
 import { HubError } from '../src/errors.ts'
-import { checkMessageProperties, checkSubscriptionOptions } from '../src/mqtt5-options.ts'
+import { checkMessageProperties, checkSubscriptionOptions } from './mqtt5-options.ts'
 import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl,
 } from '../src/options.ts'
@@ -161,6 +161,9 @@ export class HubService {
         validateTopicName(request.topic)
         const payload = checkPayload(request.payload)
         const properties = checkMessageProperties(request.properties)
+        if (properties?.responseTopic !== undefined || properties?.correlationData !== undefined) {
+          throw new HubError('INVALID_OPTIONS', 'request() sets the response topic and correlation data itself')
+        }
         const timeoutMs = checkTimeout(request.timeoutMs, 'request timeout', 10_000)
         return session.request({ topic: request.topic, payload, qos: checkQos(request.qos), timeoutMs, ...(properties && { properties }) })
       },

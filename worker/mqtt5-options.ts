@@ -1,8 +1,9 @@
-// Checks of MQTT 5 options (PUBLISH properties, subscription options), in the tab, before anything crosses to the worker.
-import { HubError } from './errors.ts'
-import { record } from './options.ts'
-import type { MessageProperties, SubscriptionOptions } from './protocol.ts'
-import { validateTopicName } from './topic.ts'
+// Checks of MQTT 5 options (PUBLISH properties, subscription options). In the worker only: they keep the tab bundle small,
+// and the tab's publish(), subscribe() and request() are asynchronous anyway, so a bad option rejects the same way.
+import { HubError } from '../src/errors.ts'
+import { record } from '../src/options.ts'
+import type { MessageProperties, SubscriptionOptions } from '../src/protocol.ts'
+import { validateTopicName } from '../src/topic.ts'
 
 const fail = (message: string): never => {
   throw new HubError('INVALID_OPTIONS', message)
