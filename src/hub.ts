@@ -11,6 +11,7 @@ import {
   type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
+import { untilConnected } from './ready.ts'
 import { checkRequest, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
@@ -130,25 +131,8 @@ class TabHub implements Hub {
 
   ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
     if (this.closed) return Promise.reject(this.fatal ?? closedError())
-    if (this.status === 'connected') return Promise.resolve()
     const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
-    return new Promise((resolve, reject) => {
-      const settle = (error?: HubError): void => {
-        clearTimeout(timer)
-        stop()
-        if (error) reject(error)
-        else resolve()
-      }
-      const timer = setTimeout(() => {
-        const why = this.lastError ? `: ${this.lastError.message}` : ''
-        settle(new HubError('TIMEOUT', `Not connected after ${limit} ms (status ${this.status})${why}`))
-      }, limit)
-      const stop = this.onStatus((status, error) => {
-        if (status === 'connected') settle()
-        else if (status === 'closed') settle(this.fatal ?? closedError())
-        else if (error?.code === 'CONNECTION_REFUSED') settle(error)
-      })
-    })
+    return untilConnected(this, limit, () => this.fatal ?? closedError())
   }
 
   async subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {

@@ -3,7 +3,7 @@ export type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOpti
 export type { HubEventListener, HubEventOf } from './events.ts'
 export type { HubMessageStream } from './message-stream.ts'
 export type { RequestOptions, RespondOptions } from './request.ts'
-export { readyAll } from './ready-all.ts'
+export { readyAll } from './ready.ts'
 export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
