@@ -339,6 +339,8 @@ class TabHub implements Hub {
     this.status = status
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
+    // The worker's own 'closed' reaches no tab (the session closes after its last one): this hub's end is told here.
+    if (status === 'closed') this.events.dispatch({ type: 'closed', session: this.openRequest.name, at: Date.now() }, (e) => this.reportError(e))
   }
 }
 

@@ -34,8 +34,10 @@ export function messageStream(
     stopWatching()
     const waiter = waiting
     waiting = null
-    if (waiter && error !== undefined) waiter.reject(error)
-    else waiter?.resolve(DONE)
+    if (!waiter) return
+    failure = undefined // told to the waiting reader; later reads are simply done
+    if (error !== undefined) waiter.reject(error)
+    else waiter.resolve(DONE)
   }
   const subscription = subscribe((message) => {
     if (ended) return
