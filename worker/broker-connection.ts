@@ -187,13 +187,13 @@ export class BrokerConnection {
 
   private attempt(): void {
     this.timer = undefined
-    if (this.everConnected || this.backoff.attempts > 0) this.traffic.reconnects = this.backoff.attempts
     this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
     const client = mqtt.connect(this.url, this.clientOptions())
     this.client = client
     this.holdReleases(client)
     client.on('connect', (connack) => {
       this.connectionSeq++
+      this.traffic.reconnects = this.connectionSeq - 1 // as inspect() counts them
       this.connectedAt = Date.now()
       this.everConnected = true
       this.lastError = undefined

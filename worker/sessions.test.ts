@@ -200,6 +200,25 @@ describe('MQTT 5', () => {
     expect(a.received(own)).toEqual([`${topic} theirs`])
   })
 
+  it('refuses bad MQTT 5 properties, subscription options and linger with INVALID_OPTIONS, and the connection lives on [MQTT-3.3.2-14]', async () => {
+    const worker = new TestWorker()
+    const tab = await open(worker, { url: mosquitto.url, name: 'bad', mqtt: { protocolVersion: 5 } })
+    const publish = (properties: object) => tab.remote.publish({ topic: 'bad/x', payload: 'x', qos: 0, retain: false, properties } as never)
+    const codes = await Promise.all([
+      publish({ responseTopic: 'replies/+' }),
+      publish({ correlationData: 'not bytes' }),
+      publish({ messageExpiryInterval: -1 }),
+      publish({ userProperties: { n: 1 } }),
+      publish({ topicAlias: 3 }),
+      tab.remote.subscribe({ id: 7, filter: 'bad/#', qos: 0, options: { retainHandling: 3 as 0 } }),
+      tab.remote.request({ topic: 'bad/svc', payload: 'x', qos: 0, timeoutMs: 100, properties: { responseTopic: 'mine' } as never }),
+      worker.tab().open({ url: aedes.url, name: 'linger', lingerMs: -5 }),
+    ].map((call) => call.then(() => 'accepted', (error: HubError) => error.code)))
+    expect(codes).toEqual(['INVALID_TOPIC_NAME', ...Array(7).fill('INVALID_OPTIONS')])
+    expect(tab.status).toBe('connected')
+    expect((await tab.remote.metrics()).traffic.errors).toBe(0)
+  })
+
   it('gives the broker\'s reason code with a refused CONNECT (error.reasonCode) [MQTT-3.2.2-6]', async () => {
     const worker = new TestWorker()
     const tab = worker.tab()
