@@ -91,7 +91,8 @@ export class BrokerConnection {
     return this.connectedAt > 0 && Date.now() - this.connectedAt < 5_000
   }
 
-  get reconnects(): number {
+  /** Attempts since the last stable connection (1 for the first retry): the `reconnecting` event's number. */
+  get attempt(): number {
     return this.backoff.attempts
   }
 
