@@ -92,7 +92,7 @@ export class BrokerConnection {
   }
 
   /** Attempts since the last stable connection (1 for the first retry): the `reconnecting` event's number. */
-  get attempt(): number {
+  get attemptNumber(): number {
     return this.backoff.attempts
   }
 

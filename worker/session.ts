@@ -226,7 +226,7 @@ export class Session implements ConnectionListener {
     this.statusEvent = { type: 'status', status, ...(error && { error: toWire(error) }) }
     for (const tab of this.tabs) tab.send(this.statusEvent)
     if (status === 'offline' && error) this.connection.traffic.failed(error)
-    if (status === 'reconnecting') this.emit({ type: 'reconnecting', attempt: this.connection.attempt })
+    if (status === 'reconnecting') this.emit({ type: 'reconnecting', attempt: this.connection.attemptNumber })
     else if (status === 'offline') this.emit({ type: 'offline', ...(error && { error: toWire(error) }) })
     else if (status !== 'connected') this.emit({ type: status }) // 'connected' is told in connected(), with the session flag
     if (from !== status) this.emit({ type: 'stateChanged', from, to: status })
