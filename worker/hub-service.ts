@@ -67,14 +67,14 @@ export class HubService {
   }
 
   /** The last tab left: close after `lingerMs`, unless a tab opens the session again (a reload). */
-  private linger(session: Session, lingerMs: number): void {
-    const expire = (): void => {
+  private async linger(session: Session, lingerMs: number): Promise<void> {
+    const expire = async (): Promise<void> => {
       this.lingering.delete(session)
       if (session.tabs.size > 0 || this.sessions.get(session.name) !== session) return
-      void this.remove(session)
+      await this.remove(session)
     }
-    if (lingerMs === 0) return expire()
-    this.lingering.set(session, setTimeout(expire, lingerMs))
+    if (lingerMs === 0) return expire() // the leaving tab's close() waits for the connection to close, as before
+    this.lingering.set(session, setTimeout(() => void expire(), lingerMs))
   }
 
   private async remove(session: Session): Promise<void> {
@@ -105,7 +105,7 @@ export class HubService {
       tab = session = null
       gone.close()
       from.forgetAcks(gone.onAck)
-      if (from.removeTab(gone) && this.sessions.get(from.name) === from) this.linger(from, lingerMs)
+      if (from.removeTab(gone) && this.sessions.get(from.name) === from) await this.linger(from, lingerMs)
     }
     return {
       open: async (request: OpenRequest): Promise<OpenResult> => {
