@@ -7,12 +7,12 @@ import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type SessionMetrics,
+  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type QoS, type SessionMetrics,
   type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
-import { checkRequest, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
+import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
@@ -117,16 +117,18 @@ class TabHub implements Hub {
 
   async request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<HubMessage> {
     this.assertOpen()
-    const request = checkRequest(topic, payload, options, this.openRequest.mqtt.protocolVersion ?? 4)
+    const o = record(options, 'request options')
+    const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
+    const request = { topic, payload: checkPayload(payload), qos: o.qos as QoS, timeoutMs, properties: o.properties as RequestOptions['properties'] }
     // The worker times the request out; the call itself may take that long.
-    const reply = await this.call((remote) => remote.request(request), request.timeoutMs + this.callTimeoutMs)
-    return messageOf(reply)
+    return messageOf(await this.call((remote) => remote.request(request), timeoutMs + this.callTimeoutMs))
   }
 
   respond(request: HubMessage, payload: string | Uint8Array, options: RespondOptions = {}): Promise<void> {
     this.assertOpen()
-    const { topic, qos, properties } = responseTo(request, options, this.openRequest.mqtt.protocolVersion ?? 4)
-    return this.publish(topic, payload, { qos, properties })
+    const o = record(options, 'respond options')
+    const { topic, properties } = responseTo(request, o.properties as MessageProperties | undefined)
+    return this.publish(topic, payload, { qos: o.qos as QoS, properties })
   }
 
   ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {

@@ -1,9 +1,7 @@
-// MQTT 5 request/response in the tab: checks the caller's input; the worker does the rest.
+// MQTT 5 request/response in the tab. The worker checks the request (topic, QoS, properties, MQTT 5) and does the rest.
 import { HubError } from './errors.ts'
 import type { HubMessage } from './message.ts'
-import { checkPayload, checkQos, checkTimeout, record } from './options.ts'
-import type { MessageProperties, QoS, RequestRequest } from './protocol.ts'
-import { validateTopicName } from './topic.ts'
+import type { MessageProperties, QoS } from './protocol.ts'
 
 export interface RequestOptions {
   /** QoS of the request. Default 0. */
@@ -21,27 +19,10 @@ export interface RespondOptions {
 
 export const REQUEST_TIMEOUT_MS = 10_000
 
-const requires5 = (what: string): HubError =>
-  new HubError('MQTT5_REQUIRED', `${what} needs MQTT 5 (response topic and correlation data); open the hub with mqtt: { protocolVersion: 5 }`)
-
-export function checkRequest(topic: string, payload: unknown, options: unknown, protocolVersion: 4 | 5): RequestRequest {
-  validateTopicName(topic)
-  const checked = checkPayload(payload)
-  const o = record(options, 'request options')
-  const properties = o.properties === undefined ? undefined : (record(o.properties, 'properties') as RequestRequest['properties'])
-  const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
-  if (protocolVersion !== 5) throw requires5('request()')
-  return { topic, payload: checked, qos: checkQos(o.qos), timeoutMs, ...(properties && { properties }) }
-}
-
-/** Where and how to publish the answer to `request`: its response topic, with its correlation data [MQTT-4.10]. */
-export function responseTo(request: HubMessage, options: unknown, protocolVersion: 4 | 5): { topic: string; qos: QoS; properties: MessageProperties } {
-  if (protocolVersion !== 5) throw requires5('respond()')
-  const o = record(options, 'respond options')
+/** The answer to `request` goes to its response topic, with its correlation data [MQTT-4.10]. */
+export function responseTo(request: HubMessage, properties: MessageProperties = {}): { topic: string; properties: MessageProperties } {
   const topic = request?.properties?.responseTopic
-  if (topic === undefined) throw new HubError('NO_RESPONSE_TOPIC', `The message on "${String(request?.topic)}" has no response topic: it is not a request`)
+  if (topic === undefined) throw new HubError('NO_RESPONSE_TOPIC', `The message on "${String(request?.topic)}" has no response topic: it is not an MQTT 5 request`)
   const correlationData = request.properties!.correlationData
-  const own = o.properties === undefined ? {} : record(o.properties, 'properties')
-  const properties = { ...own, ...(correlationData && { correlationData }) } as MessageProperties
-  return { topic, qos: checkQos(o.qos), properties }
+  return { topic, properties: { ...properties, ...(correlationData && { correlationData }) } }
 }

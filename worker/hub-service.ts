@@ -164,7 +164,7 @@ export class HubService {
         if (properties?.responseTopic !== undefined || properties?.correlationData !== undefined) {
           throw new HubError('INVALID_OPTIONS', 'request() sets the response topic and correlation data itself')
         }
-        const timeoutMs = checkTimeout(request.timeoutMs, 'request timeout', 10_000)
+        const timeoutMs = checkTimeout(request.timeoutMs, 'timeout', 10_000)
         return session.request({ topic: request.topic, payload, qos: checkQos(request.qos), timeoutMs, ...(properties && { properties }) })
       },
       inspect: async () => {
