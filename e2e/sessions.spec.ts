@@ -73,6 +73,28 @@ test('three tabs share one connection per named session; events and metrics agre
   expect((await mosquitto.stats()).unsubscribes.filter((u) => u.filter === filter)).toHaveLength(1)
 })
 
+test('a broker outage reaches every tab of that session only, as events; reconnects agree with the broker\'s CONNECTs', async ({ openTab }) => {
+  const tabs = [await openTab(), await openTab(), await openTab()]
+  for (const [i, tab] of tabs.entries()) await openBoth(tab, `tab${i}`)
+  await aedes.resetStats()
+  await aedes.stop()
+  for (const tab of tabs) await eventually(() => events(tab, BENCH).then((e) => e.some((x) => x.startsWith('reconnecting bench'))), true)
+  await aedes.start()
+  for (const tab of tabs) await eventually(() => events(tab, BENCH).then((e) => e.includes('stateChanged bench reconnecting>connected')), true, 15_000)
+  for (const tab of tabs) {
+    const heard = (await events(tab, BENCH)).filter((x) => !x.startsWith('session') && !x.startsWith('subscribed'))
+    // Tabs that joined a connected session did not hear its first 'connected'.
+    const outage = heard.slice(heard.indexOf('disconnected bench'))
+    expect(outage.slice(0, 4)).toEqual(['disconnected bench', 'offline bench', 'stateChanged bench connected>offline', 'reconnecting bench 1'])
+    expect(outage.slice(-2)).toEqual(['connected bench', 'stateChanged bench reconnecting>connected'])
+    expect((await events(tab, PROD)).filter((x) => /disconnected|offline|reconnecting/.test(x))).toEqual([])
+  }
+  const bench = await tabs[0]!.evaluate(() => harness.hub(1).metrics())
+  expect(bench.traffic.reconnects).toBe((await aedes.stats()).connects) // every CONNECT after the reset was a reconnect
+  expect(bench.traffic.reconnects).toBeGreaterThanOrEqual(1)
+  expect(bench.traffic.lastError?.code).toBe('CONNECTION_LOST')
+})
+
 test('a request from one tab is answered by another tab, and the answer reaches the requester only [MQTT-4.10]', async ({ openTab }) => {
   await mosquitto.resetStats()
   const tabs = [await openTab(), await openTab(), await openTab()]
