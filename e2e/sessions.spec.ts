@@ -111,6 +111,13 @@ test('a request from one tab is answered by another tab, and the answer reaches 
   expect(await bystander.evaluate((t) => harness.request(t, 'three'), service)).toMatchObject({ text: 'echo three from tab1' })
   expect((await mosquitto.stats()).subscribes.filter((s) => s.filter.startsWith('mqtt-hub/replies/'))).toHaveLength(1)
   expect(await texts(server, 'served')).toHaveLength(3)
+  // Two tabs serve one exclusive group: each request is answered once, by one of them.
+  const pool = `svc/${Date.now()}/pool`
+  for (const tab of [server, bystander]) await tab.evaluate((f) => harness.serve('pool', f, 0, true), pool)
+  const pooled = await requester.evaluate((t) => Promise.all(Array.from({ length: 10 }, (_, i) => harness.request(t, `p${i}`))), pool)
+  expect(pooled.map((a) => a.text.replace(/ from tab\d$/, ''))).toEqual(Array.from({ length: 10 }, (_, i) => `echo p${i}`))
+  const servedBy = [...await texts(server, 'pool'), ...await texts(bystander, 'pool')]
+  expect(servedBy).toHaveLength(10)
   // MQTT 3.1.1 has no response topic: a clear error, no half-working request.
   expect(await requester.evaluate((t) => harness.errorOf(() => harness.request(t, 'x', 1_000, 1)), service))
     .toMatchObject({ code: 'MQTT5_REQUIRED' })

@@ -13,6 +13,8 @@ export interface InboxRecord {
   /** The broker's packet id: a message it re-sends after a reconnect or restart is recognised by it. */
   messageId?: number
   receivedAt: number
+  /** MQTT 5 properties of the message (response topic, correlation data...). */
+  properties?: MessageProperties
 }
 
 /** An exclusive group as it was declared, so that a restarted worker routes to it before any tab is back. */

@@ -278,7 +278,7 @@ export class Session implements ConnectionListener {
     if (!groups) return
     const { connectionSeq, justConnected } = this.connection
     const writes = groups
-      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected))
+      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected, properties))
       .filter((w) => w !== undefined)
     if (writes.length > 0) return Promise.all(writes).then(() => {})
   }

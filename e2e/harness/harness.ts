@@ -140,14 +140,17 @@ const harness = {
     return readyAll(hubs.filter((hub) => hub.status !== 'closed'), timeoutMs)
   },
 
-  /** Answers every request on `filter` with "echo <payload> from <tab title>" (MQTT 5 response topic + correlation data). */
-  async serve(key: string, filter: string, hub = 0): Promise<void> {
+  /**
+   * Answers every request on `filter` with "echo <payload> from <tab title>" (MQTT 5 response
+   * topic + correlation data); `exclusive`: one tab of the group answers each request.
+   */
+  async serve(key: string, filter: string, hub = 0, exclusive = false): Promise<void> {
     received.set(key, [])
     const target = hubs[hub]!
     const sub = await target.subscribe(filter, async (m) => {
       received.get(key)!.push({ topic: m.topic, text: m.text(), qos: m.qos, retain: m.retain })
       await target.respond(m, `echo ${m.text()} from ${document.title}`, { properties: { userProperties: { server: document.title } } })
-    }, { qos: 1 })
+    }, { qos: 1, exclusive })
     subscriptions.set(key, sub)
   },
 
