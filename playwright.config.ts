@@ -43,6 +43,8 @@ export default defineConfig<BrokerOptions>({
     { name: 'aedes-3.1.1', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
     { name: 'mosquitto-3.1.1', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'mosquitto', protocolVersion: 4 } },
     { name: 'mosquitto-5', testMatch: 'hub-*.spec.ts', use: { brokerKind: 'mosquitto', protocolVersion: 5 } },
+    // Named sessions to two brokers at once (mosquitto MQTT 5 and aedes 3.1.1, started by the spec itself).
+    { name: 'sessions', testMatch: 'sessions.spec.ts' },
     // Tab-side behaviour that does not depend on the broker (validation, worker faults): once, on aedes.
     { name: 'tab', testMatch: 'tab-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
     // Minutes of churn, tab turnover and broker restarts (SOAK_SECONDS, 45 by default; `npm run soak`: 300).

@@ -20,17 +20,31 @@ export type HubErrorCode =
   | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
   | 'MESSAGES_DROPPED'
+  | 'MQTT5_REQUIRED'
+  | 'NO_RESPONSE_TOPIC'
 
 export class HubError extends Error {
   readonly code: HubErrorCode
+  /** MQTT 5 reason code (or MQTT 3.1.1 return code) when the broker refused something. */
+  readonly reasonCode?: number
 
-  constructor(code: HubErrorCode, message: string) {
+  constructor(code: HubErrorCode, message: string, reasonCode?: number) {
     super(message)
     this.name = 'HubError'
     this.code = code
+    if (reasonCode !== undefined) this.reasonCode = reasonCode
   }
 }
 
 export function isHubError(value: unknown): value is HubError {
   return value instanceof HubError
+}
+
+/** A HubError as it crosses between worker and tab (postMessage drops an Error's own fields). */
+export function toWire(error: HubError): { code: HubErrorCode; message: string; reasonCode?: number } {
+  return { code: error.code, message: error.message, ...(error.reasonCode !== undefined && { reasonCode: error.reasonCode }) }
+}
+
+export function fromWire(error: { code: HubErrorCode; message: string; reasonCode?: number }): HubError {
+  return new HubError(error.code, error.message, error.reasonCode)
 }

@@ -1,16 +1,21 @@
 import type * as Comlink from 'comlink'
-import { HubError } from './errors.ts'
+import { fromWire, HubError } from './errors.ts'
+import { HubEvents, type HubEventListener } from './events.ts'
 import { Message, type HubMessage } from './message.ts'
+import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
-  checkExclusive, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkExclusive, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
+  checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type HubInspection, type HubStatus, type OpenRequest, type SessionMetrics, type SubscriptionSpec,
-  type TabApi, type TabEvent, type WorkerEvent,
+  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type QoS, type SessionMetrics,
+  type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
+import { untilConnected } from './ready.ts'
+import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
-import type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+import type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
 
 const READY_TIMEOUT_MS = 30_000
@@ -36,12 +41,13 @@ function defaultWorker(): SharedWorker {
 class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
-  private readonly request: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
+  private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
   private readonly startWorker: () => SharedWorker
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
   private readonly errorListeners = new Set<(error: unknown, message?: HubMessage) => void>()
+  private readonly events = new HubEvents()
   private readonly subs = new Map<number, LocalSubscription>()
   private readonly acks = new PendingAcks()
   private nextId = 1
@@ -62,7 +68,7 @@ class TabHub implements Hub {
     this.startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
     this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', 10_000)
     this.maxPayloadBytes = checkMaxPayload(o.maxPayloadBytes)
-    this.request = {
+    this.openRequest = {
       protocol: PROTOCOL_VERSION,
       url: checkUrl(o.url),
       name: checkName(o.name),
@@ -70,11 +76,12 @@ class TabHub implements Hub {
       reconnect: checkReconnectOptions(o.reconnect),
       outbox: checkOutboxLimits(o.outbox),
       queue: checkQueueLimits(o.queue),
+      lingerMs: checkLinger(o.lingerMs),
       tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
     // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
     this.lockHeld = new Promise((held) => {
-      void navigator.locks.request(this.request.tabLock, () => {
+      void navigator.locks.request(this.openRequest.tabLock, () => {
         held()
         return new Promise<void>((release) => (this.releaseLock = release))
       })
@@ -94,27 +101,47 @@ class TabHub implements Hub {
     return () => this.errorListeners.delete(callback)
   }
 
+  on<K extends HubEventType>(type: K, listener: HubEventListener<K>): () => void {
+    if (typeof listener !== 'function') throw new HubError('INVALID_HANDLER', 'listener must be a function')
+    return this.events.on(type, listener)
+  }
+
+  sessions(): Promise<SessionSummary[]> {
+    this.assertOpen()
+    return this.call((remote) => remote.sessions())
+  }
+
+  messages(filter: string, options: MessageStreamOptions = {}): HubMessageStream {
+    this.assertOpen()
+    validateTopicFilter(filter)
+    const o = record(options, 'messages options')
+    const qos = checkQos(o.qos)
+    const bufferSize = o.bufferSize === undefined ? 1_000 : checkTimeout(o.bufferSize, 'bufferSize', 1_000)
+    return messageStream((handler) => this.subscribe(filter, handler, { qos }), (listener) => this.onStatus((status) => {
+      if (status === 'closed') listener()
+    }), bufferSize)
+  }
+
+  async request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<HubMessage> {
+    this.assertOpen()
+    const o = record(options, 'request options')
+    const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
+    const request = { topic, payload: checkPayload(payload), qos: o.qos as QoS, timeoutMs, properties: o.properties as RequestOptions['properties'] }
+    // The worker times the request out; the call itself may take that long.
+    return messageOf(await this.call((remote) => remote.request(request), timeoutMs + this.callTimeoutMs))
+  }
+
+  respond(request: HubMessage, payload: string | Uint8Array, options: RespondOptions = {}): Promise<void> {
+    this.assertOpen()
+    const o = record(options, 'respond options')
+    const { topic, properties } = responseTo(request, o.properties as MessageProperties | undefined)
+    return this.publish(topic, payload, { qos: o.qos as QoS, properties })
+  }
+
   ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
     if (this.closed) return Promise.reject(this.fatal ?? closedError())
     const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
-    if (this.status === 'connected') return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const settle = (error?: HubError): void => {
-        clearTimeout(timer)
-        stop()
-        if (error) reject(error)
-        else resolve()
-      }
-      const timer = setTimeout(() => {
-        const why = this.lastError ? `: ${this.lastError.message}` : ''
-        settle(new HubError('TIMEOUT', `Not connected after ${limit} ms (status ${this.status})${why}`))
-      }, limit)
-      const stop = this.onStatus((status, error) => {
-        if (status === 'connected') settle()
-        else if (status === 'closed') settle(this.fatal ?? closedError())
-        else if (error?.code === 'CONNECTION_REFUSED') settle(error)
-      })
-    })
+    return untilConnected(this, limit, () => this.fatal ?? closedError())
   }
 
   async subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
@@ -124,7 +151,10 @@ class TabHub implements Hub {
     const o = record(options, 'subscribe options')
     const qos = checkQos(o.qos)
     const exclusive = checkExclusive(o, filter)
-    const sub: LocalSubscription = { id: this.nextId++, filter, qos, handler, chain: Promise.resolve(), ...(exclusive && { exclusive }) }
+    const subscription = subscriptionOptions(o)
+    const sub: LocalSubscription = {
+      id: this.nextId++, filter, qos, handler, chain: Promise.resolve(), ...(exclusive && { exclusive }), ...(subscription && { options: subscription }),
+    }
     this.subs.set(sub.id, sub)
     try {
       await this.call((remote) => remote.subscribe(specOf(sub)))
@@ -145,15 +175,20 @@ class TabHub implements Hub {
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
     if (o.onDurable !== undefined && typeof o.onDurable !== 'function') throw new HubError('INVALID_OPTIONS', 'onDurable must be a function')
-    const seq = await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true }))
+    // MQTT 5 properties are checked by the worker (their checks would weigh on every page's bundle).
+    const properties = o.properties === undefined ? undefined : (record(o.properties, 'properties') as MessageProperties)
+    const seq = await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true, ...(properties && { properties }) }))
     if (seq === null) return
     ;(o.onDurable as (() => void) | undefined)?.()
     // Stored: the ack may take as long as the broker is away, and survives a restart of the worker.
     await new Promise<void>((resolve, reject) => this.acks.expect(seq, resolve, reject))
   }
 
-  async metrics(): Promise<SessionMetrics> {
+  metrics(): Promise<SessionMetrics>
+  metrics(options: { all: true }): Promise<HubMetrics>
+  async metrics(options?: { all: true }): Promise<SessionMetrics | HubMetrics> {
     this.assertOpen()
+    if (options !== undefined && record(options, 'metrics options').all === true) return this.call((remote) => remote.hubMetrics())
     const metrics = await this.call((remote) => remote.metrics())
     metrics.delivery.handlerErrors = this.handlerErrors
     return metrics
@@ -191,8 +226,8 @@ class TabHub implements Hub {
   }
 
   /** One call to the worker: never hangs (TIMEOUT) and fails fast when the worker dies (WORKER_UNAVAILABLE). */
-  private async call<T>(fn: (remote: Comlink.Remote<TabApi>) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.callTimeoutMs
+  private async call<T>(fn: (remote: Comlink.Remote<TabApi>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
+    const deadline = Date.now() + timeoutMs
     const link = await withTimeout(this.currentLink(), this.callTimeoutMs, 'WORKER_UNAVAILABLE', 'the hub worker to start')
     try {
       return await withTimeout(Promise.race([fn(link.remote), link.lost]), deadline - Date.now(), 'TIMEOUT', 'the hub worker to answer')
@@ -221,7 +256,7 @@ class TabHub implements Hub {
       // One tab at a time: after the worker died, tabs that all start it at once can each get a
       // worker of their own (seen in Chromium after a renderer crash).
       const link = await navigator.locks.request('mqtt-hub:open', () =>
-        openWorkerLink(this.startWorker(), { ...this.request, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
+        openWorkerLink(this.startWorker(), { ...this.openRequest, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
       link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
       this.onEvent(link.status)
@@ -257,19 +292,20 @@ class TabHub implements Hub {
   private onEvent(event: WorkerEvent, reply: (event: TabEvent) => void = () => {}): void {
     if (this.closed) return
     if (event.type === 'status') {
-      this.setStatus(event.status, event.error && new HubError(event.error.code, event.error.message))
+      this.setStatus(event.status, event.error && fromWire(event.error))
       return
     }
     if (event.type === 'warning') {
-      this.reportError(new HubError(event.error.code, event.error.message))
+      this.reportError(fromWire(event.error))
       return
     }
     if (event.type === 'published') {
-      for (const { seq, error } of event.results) this.acks.settle(seq, error && new HubError(error.code, error.message))
+      for (const { seq, error } of event.results) this.acks.settle(seq, error && fromWire(error))
       return
     }
+    if (event.type === 'event') return this.events.dispatch(event.event, (error) => this.reportError(error))
     for (const delivery of event.deliveries) {
-      const message = new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true)
+      const message = messageOf(delivery)
       for (const id of delivery.subs) {
         const sub = this.subs.get(id)
         if (!sub) continue
@@ -317,11 +353,23 @@ class TabHub implements Hub {
     this.status = status
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
+    // The worker's own 'closed' reaches no tab (the session closes after its last one): this hub's end is told here.
+    if (status === 'closed') this.events.dispatch({ type: 'closed', session: this.openRequest.name, at: Date.now() }, (e) => this.reportError(e))
   }
 }
 
-function specOf({ id, filter, qos, exclusive }: LocalSubscription): SubscriptionSpec {
-  return { id, filter, qos, ...(exclusive && { exclusive }) }
+function specOf({ id, filter, qos, exclusive, options }: LocalSubscription): SubscriptionSpec {
+  return { id, filter, qos, ...(exclusive && { exclusive }), ...(options && { options }) }
+}
+
+/** MQTT 5 subscription options as given; the worker checks them. */
+function subscriptionOptions({ noLocal, retainAsPublished, retainHandling }: Record<string, unknown>): SubscriptionOptions | undefined {
+  if (noLocal === undefined && retainAsPublished === undefined && retainHandling === undefined) return undefined
+  return { noLocal, retainAsPublished, retainHandling } as SubscriptionOptions
+}
+
+function messageOf(delivery: Delivery): Message {
+  return new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true, delivery.properties)
 }
 
 function checkHandler(handler: unknown): void {

@@ -1,5 +1,5 @@
 import { HubError } from './errors.ts'
-import type { QoS } from './protocol.ts'
+import type { MessageProperties, QoS } from './protocol.ts'
 
 export interface HubMessage {
   readonly topic: string
@@ -9,6 +9,8 @@ export interface HubMessage {
   readonly retain: boolean
   /** Exclusive only: another tab may have started this message before (it closed, crashed or hung). */
   readonly redelivered: boolean
+  /** MQTT 5 properties the publisher set (user properties, content type, response topic...). */
+  readonly properties?: MessageProperties
   /** The payload as UTF-8 text; bytes that are not UTF-8 become U+FFFD. */
   text(): string
   /** The payload parsed as JSON; throws HubError 'INVALID_JSON' when it is not. */
@@ -24,10 +26,11 @@ export class Message implements HubMessage {
     readonly qos: QoS,
     readonly retain: boolean,
     readonly redelivered = false,
+    readonly properties?: MessageProperties,
   ) {}
 
   withQos(qos: QoS): Message {
-    return new Message(this.topic, this.payload, qos, this.retain, this.redelivered)
+    return new Message(this.topic, this.payload, qos, this.retain, this.redelivered, this.properties)
   }
 
   text(): string {

@@ -79,6 +79,7 @@ export function checkMqttOptions(options: unknown): MqttConnectOptions {
     throw new HubError('INVALID_OPTIONS', 'mqtt.connectTimeout must be a number of milliseconds from 1 to 600000')
   }
   if (o.clean !== undefined && typeof o.clean !== 'boolean') throw new HubError('INVALID_OPTIONS', 'mqtt.clean must be a boolean')
+  if (o.clientId === '' && o.clean === false) throw new HubError('INVALID_OPTIONS', 'mqtt.clientId must not be empty when clean is false [MQTT-3.1.3-8]')
   if (o.protocolVersion !== undefined && o.protocolVersion !== 4 && o.protocolVersion !== 5) {
     throw new HubError('INVALID_OPTIONS', 'mqtt.protocolVersion must be 4 (MQTT 3.1.1) or 5')
   }
@@ -178,4 +179,13 @@ function describe(value: unknown): string {
   if (typeof value === 'number') return String(value)
   if (typeof value === 'string') return `a string`
   return typeof value
+}
+
+/** Default of `lingerMs`: long enough for a tab to reload and take its session back. */
+export const LINGER_DEFAULT_MS = 3_000
+
+export function checkLinger(value: unknown): number {
+  if (value === undefined) return LINGER_DEFAULT_MS
+  if (!isInteger(value, 0, 3_600_000)) throw new HubError('INVALID_OPTIONS', 'lingerMs must be an integer number of milliseconds from 0 to 3600000')
+  return value as number
 }

@@ -57,6 +57,32 @@ export interface ReconnectOptions {
 export interface WireError {
   code: HubErrorCode
   message: string
+  /** MQTT 5 reason code (or MQTT 3.1.1 return code) the broker answered with, when it refused. */
+  reasonCode?: number
+}
+
+/** MQTT 5 PUBLISH properties a tab can set and receive (serialisable; topic aliases are the worker's business). */
+export interface MessageProperties {
+  /** true: the payload is UTF-8 text [MQTT-3.3.2.3.2]. */
+  payloadFormatIndicator?: boolean
+  /** Seconds the broker keeps the message for subscribers that are away. */
+  messageExpiryInterval?: number
+  contentType?: string
+  /** Where the receiver should publish its answer (request/response). */
+  responseTopic?: string
+  /** Echoed in the answer so that the requester can tell which request it answers. */
+  correlationData?: Uint8Array
+  userProperties?: Record<string, string | string[]>
+}
+
+/** MQTT 5 subscription options [MQTT-3.8.3.1]. One filter held by several tabs is one broker subscription: they must agree. */
+export interface SubscriptionOptions {
+  /** Do not receive what this connection published (every tab of the session shares the connection). */
+  noLocal?: boolean
+  /** Keep the RETAIN flag as the publisher set it. */
+  retainAsPublished?: boolean
+  /** 0: send retained messages at subscribe (default); 1: only if the subscription is new; 2: never. */
+  retainHandling?: 0 | 1 | 2
 }
 
 export interface StatusEvent {
@@ -77,6 +103,8 @@ export interface Delivery {
   job?: number
   /** The job was given to another member before (that tab died, hung, or the handler failed). */
   redelivered?: boolean
+  /** MQTT 5 properties the publisher set. */
+  properties?: MessageProperties
 }
 
 export interface MessagesEvent {
@@ -96,7 +124,38 @@ export interface PublishedEvent {
   results: Array<{ seq: number; error?: WireError }>
 }
 
-export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent
+/**
+ * What happens to a session, told to every tab of it (`sessionAdded`/`sessionRemoved`: to every
+ * tab of every session). `session` names the session, `at` is the worker's clock (epoch ms).
+ */
+export type HubEvent = { session: string; at: number } & (
+  | { type: 'connecting' }
+  | { type: 'connected'; sessionPresent: boolean }
+  /** A connection that was up went down. */
+  | { type: 'disconnected'; error: WireError }
+  /** A new attempt after a lost or failed connection; `attempt` counts from 1 and resets after a stable connection. */
+  | { type: 'reconnecting'; attempt: number }
+  | { type: 'offline'; error?: WireError }
+  | { type: 'closed' }
+  | { type: 'stateChanged'; from: HubStatus; to: HubStatus }
+  | { type: 'sessionAdded' }
+  | { type: 'sessionRemoved' }
+  /** The broker granted a SUBSCRIBE (SUBACK) with this QoS. */
+  | { type: 'subscribed'; filter: string; qos: QoS }
+  /** The broker refused a SUBSCRIBE. */
+  | { type: 'subscribeRefused'; filter: string; reasonCode: number }
+  /** The broker acknowledged an UNSUBSCRIBE (UNSUBACK). */
+  | { type: 'unsubscribed'; filter: string }
+)
+
+export type HubEventType = HubEvent['type']
+
+export interface HubEventMessage {
+  type: 'event'
+  event: HubEvent
+}
+
+export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent | HubEventMessage
 
 /** Tab → worker, on the same events port: an exclusive handler finished (returned or settled). */
 export interface SettledEvent {
@@ -139,6 +198,7 @@ export interface SubscriptionSpec {
   filter: string
   qos: QoS
   exclusive?: ExclusiveSpec
+  options?: SubscriptionOptions
 }
 
 export interface ExclusiveMetrics {
@@ -179,11 +239,34 @@ export interface DeliveryMetrics {
   stalls: number
 }
 
+/** Traffic of one session (or of the whole hub) since its connection was first made. */
+export interface TrafficMetrics {
+  messagesIn: number
+  messagesOut: number
+  /** MQTT 5: PUBLISHes sent with a topic alias instead of the topic (the broker's CONNACK offered aliases). */
+  messagesOutAliased: number
+  bytesIn: number
+  bytesOut: number
+  /** Over the last 5 seconds. */
+  messagesInPerSecond: number
+  messagesOutPerSecond: number
+  /** Connection failures, refused subscriptions and refused publishes. */
+  errors: number
+  lastError: (WireError & { at: number }) | null
+  /** Broker connections made after the first one. */
+  reconnects: number
+  /** When the latest message arrived (epoch ms), null before the first. */
+  lastMessageAt: number | null
+}
+
 export interface SessionMetrics {
   name: string
   status: HubStatus
   tabs: number
   brokerSubscriptions: number
+  /** Subscriptions the tabs hold (every `subscribe()`), against filters the broker holds for them. */
+  subscriptions: { local: number; broker: number }
+  traffic: TrafficMetrics
   /** Per exclusive group name. */
   exclusive: Record<string, ExclusiveMetrics>
   inbox: { depth: number; limit: number; overflowed: number; durable: boolean }
@@ -246,6 +329,24 @@ export interface HubInspection {
   broker: Array<{ filter: string; qos: QoS }>
 }
 
+/** Every session of the worker, with totals. */
+export interface HubMetrics {
+  sessions: SessionMetrics[]
+  totals: Omit<TrafficMetrics, 'lastError' | 'lastMessageAt'> & { sessions: number; tabs: number; outboxDepth: number; inboxDepth: number }
+}
+
+/** One named session as any tab can see it. */
+export interface SessionSummary {
+  name: string
+  /** Without credentials. */
+  url: string
+  status: HubStatus
+  tabs: number
+  protocolVersion: 4 | 5
+  /** No tab is left: it closes when the linger ends, unless a tab opens it again. */
+  lingering: boolean
+}
+
 export interface OutboxLimits {
   maxMessages: number
   maxBytes: number
@@ -266,6 +367,8 @@ export interface OpenRequest {
   outbox: OutboxLimits
   /** This tab's delivery queue in the worker. */
   queue: QueueLimits
+  /** How long the session stays after its last tab left, should this tab be the last. */
+  lingerMs: number
   /** Transferred: the worker pushes WorkerEvents here. */
   events: MessagePort
 }
@@ -281,6 +384,16 @@ export interface PublishRequest {
   payload: string | Uint8Array
   qos: QoS
   retain: boolean
+  properties?: MessageProperties
+}
+
+/** MQTT 5 request/response: the worker sets the response topic and correlation data. */
+export interface RequestRequest {
+  topic: string
+  payload: string | Uint8Array
+  qos: QoS
+  properties?: Omit<MessageProperties, 'responseTopic' | 'correlationData'>
+  timeoutMs: number
 }
 
 /** The facade the worker exposes on each port. One port serves one Hub instance of one tab. */
@@ -295,6 +408,12 @@ export interface TabApi {
    */
   publish(request: PublishRequest): Promise<number | null>
   metrics(): Promise<SessionMetrics>
+  /** Metrics of every session of the worker. */
+  hubMetrics(): Promise<HubMetrics>
+  /** Every session of the worker. */
+  sessions(): Promise<SessionSummary[]>
+  /** Publishes a request and resolves with the one answer to it (only this tab gets it). */
+  request(request: RequestRequest): Promise<Delivery>
   /** Tabs, subscriptions and broker state of this hub's connection. */
   inspect(): Promise<HubInspection>
   close(): Promise<void>

@@ -1,9 +1,13 @@
 // The public types of a hub in a tab: what createHub() takes and returns.
 import type { HubError } from './errors.ts'
+import type { HubEventListener } from './events.ts'
 import type { HubMessage } from './message.ts'
+import type { HubMessageStream } from './message-stream.ts'
 import type {
-  Balance, HubInspection, HubStatus, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions, SessionMetrics,
+  Balance, HubEventType, HubInspection, HubMetrics, HubStatus, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits,
+  ReconnectOptions, SessionMetrics, SessionSummary, SubscriptionOptions,
 } from './protocol.ts'
+import type { RequestOptions, RespondOptions } from './request.ts'
 
 export interface HubOptions {
   /** ws:// or wss:// broker URL. */
@@ -24,13 +28,18 @@ export interface HubOptions {
   queue?: Partial<QueueLimits>
   /** publish() rejects larger payloads with INVALID_PAYLOAD (brokers often allow less than MQTT's 256 MiB). Default: MQTT's limit. */
   maxPayloadBytes?: number
+  /**
+   * How long the connection stays open after the last tab using it closed, so that a reload or
+   * the next page of the app takes it over. Default 3000; 0 closes at once.
+   */
+  lingerMs?: number
   /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
   callTimeoutMs?: number
   /** How to start the hub worker; default: the package's own worker. */
   worker?: () => SharedWorker
 }
 
-export interface SubscribeOptions {
+export interface SubscribeOptions extends SubscriptionOptions {
   qos?: QoS
   /** Each matching message is handled by exactly one live tab of the group. */
   exclusive?: boolean
@@ -49,6 +58,14 @@ export interface PublishOptions {
   retain?: boolean
   /** QoS 1/2: called once the message is on disk (IndexedDB), before the broker's ack resolves publish(). */
   onDurable?: () => void
+  /** MQTT 5 PUBLISH properties (ignored under MQTT 3.1.1). */
+  properties?: MessageProperties
+}
+
+export interface MessageStreamOptions {
+  qos?: QoS
+  /** Messages kept for a slow consumer; past it the oldest are dropped (counted in `dropped`). Default 1000. */
+  bufferSize?: number
 }
 
 export type MessageHandler = (message: HubMessage) => void | Promise<void>
@@ -67,8 +84,20 @@ export interface Hub {
    * exclusive inbox is full). Without a listener they go to `reportError`.
    */
   onError(callback: (error: unknown, message?: HubMessage) => void): () => void
-  /** Counters of this tab's connection: exclusive groups, inbox, subscriptions. */
+  /** Session events: connection, state changes, broker subscriptions, sessions added and removed. Returns the unsubscribe function. */
+  on<K extends HubEventType>(type: K, listener: HubEventListener<K>): () => void
+  /** Every named session of the hub worker, with its state. */
+  sessions(): Promise<SessionSummary[]>
+  /** Counters of this tab's connection: traffic, subscriptions, exclusive groups, inbox, outbox. */
   metrics(): Promise<SessionMetrics>
+  /** Counters of every session of the hub worker, with totals. */
+  metrics(options: { all: true }): Promise<HubMetrics>
+  /** The messages of `filter` as an async iterator; `break` unsubscribes, the hub's close ends it. */
+  messages(filter: string, options?: MessageStreamOptions): HubMessageStream
+  /** MQTT 5: publishes a request (response topic, correlation data) and resolves with its one answer. */
+  request(topic: string, payload: string | Uint8Array, options?: RequestOptions): Promise<HubMessage>
+  /** MQTT 5: publishes the answer to a request received by a handler (to its response topic, with its correlation data). */
+  respond(request: HubMessage, payload: string | Uint8Array, options?: RespondOptions): Promise<void>
   /** Who shares this tab's connection (tabs, their visibility and subscriptions) and what the broker holds. */
   inspect(): Promise<HubInspection>
   ready(timeoutMs?: number): Promise<void>

@@ -66,8 +66,8 @@ function reportVisibility(reply: (event: TabEvent) => void, signal: AbortSignal)
 /** Rebuilds a HubError that crossed from the worker (the worker's Comlink handler keeps `code`). */
 export function toHubError(error: unknown): HubError {
   if (error instanceof HubError) return error
-  const { name, message, code } = (error ?? {}) as { name?: string; message?: string; code?: HubErrorCode }
-  if (name === 'HubError' && code) return new HubError(code, message ?? code)
+  const { name, message, code, reasonCode } = (error ?? {}) as { name?: string; message?: string; code?: HubErrorCode; reasonCode?: number }
+  if (name === 'HubError' && code) return new HubError(code, message ?? code, reasonCode ?? undefined)
   return new HubError('WORKER_UNAVAILABLE', `The hub worker failed: ${message ?? String(error)}`)
 }
 

@@ -1,9 +1,13 @@
 import mqtt from 'mqtt'
-import type { IClientOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
+import type { IClientOptions, IClientPublishOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
 import { HubError } from '../src/errors.ts'
-import type { HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../src/protocol.ts'
+import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../src/protocol.ts'
 import { Backoff } from './backoff.ts'
 import type { PacketIds } from './packet-ids.ts'
+import { TrafficMeter } from './traffic.ts'
+
+/** Topic aliases the hub accepts from the broker (MQTT 5) unless the app sets `properties.topicAliasMaximum`. */
+const TOPIC_ALIASES_ACCEPTED = 64
 
 export interface ConnectInfo {
   protocolVersion: 4 | 5
@@ -13,13 +17,18 @@ export interface ConnectInfo {
   sessionPresent: boolean
   /** MQTT 5: how many QoS 1/2 PUBLISHes the broker takes in flight at once. */
   receiveMaximum: number | undefined
+  /** MQTT 5: how many topic aliases the broker accepts from us (0: none); the hub then assigns them itself. */
+  topicAliasMaximum: number
 }
 
 /** What the connection tells its owner. Every call comes from the current MQTT.js client only. */
 export interface ConnectionListener {
   statusChanged(status: HubStatus, error?: HubError): void
   connected(info: ConnectInfo): void
-  disconnected(): void
+  /** A connection that was up is gone. */
+  disconnected(error: HubError): void
+  /** The broker acknowledged an UNSUBSCRIBE. */
+  unsubscribeAcked(filter: string): void
   /** A promise delays the broker's ack (PUBACK, PUBCOMP) until it settles: keep it short. */
   message(packet: IPublishPacket): Promise<void> | void
   /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
@@ -55,6 +64,8 @@ export class BrokerConnection {
   private readonly incomingStore: IStore = new mqtt.Store()
   /** Counts connections: a message re-sent after a reconnect arrives on a later one. */
   connectionSeq = 0
+  /** PUBLISH packets in and out, counted where they cross the wire (re-sends included). */
+  readonly traffic = new TrafficMeter()
 
   constructor(
     private readonly url: string,
@@ -80,7 +91,8 @@ export class BrokerConnection {
     return this.connectedAt > 0 && Date.now() - this.connectedAt < 5_000
   }
 
-  get reconnects(): number {
+  /** Attempts since the last stable connection (1 for the first retry): the `reconnecting` event's number. */
+  get attemptNumber(): number {
     return this.backoff.attempts
   }
 
@@ -109,36 +121,43 @@ export class BrokerConnection {
     this.attempt()
   }
 
-  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number): void {
+  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number, options: SubscriptionOptions = {}): void {
     const properties = subscriptionIdentifier ? { subscriptionIdentifier } : undefined
+    const { noLocal, retainAsPublished, retainHandling } = this.protocolVersion === 5 ? options : {}
     // The outcome arrives through `subscribeAcked`, in order with the messages.
-    this.client?.subscribe(filter, { qos, properties }, () => {})
+    this.client?.subscribe(filter, { qos, properties, nl: noLocal, rap: retainAsPublished, rh: retainHandling }, () => {})
   }
 
   unsubscribe(filter: string): Promise<void> {
     const client = this.client
     if (!client?.connected) return Promise.resolve()
-    return new Promise((resolve) => client.unsubscribe(filter, () => resolve()))
+    return new Promise((resolve) => client.unsubscribe(filter, () => {
+      if (client === this.client) this.listener.unsubscribeAcked(filter)
+      resolve()
+    }))
   }
 
-  publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void): void {
+  publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void, properties?: MessageProperties): void {
     const client = this.client
     if (!client?.connected) return done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
-    client.publish(topic, payload as string, { qos, retain }, (error) => {
+    const options = this.protocolVersion === 5 && properties ? { qos, retain, properties } : { qos, retain }
+    client.publish(topic, payload as string, options as IClientPublishOptions, (error) => {
       if (client !== this.client) return // the connection died; the owner re-sends from its queue
       done(error ? new HubError('PUBLISH_FAILED', `Publish to "${topic}" failed: ${error.message}`) : undefined)
     })
   }
 
   /** A stored QoS 1/2 message with the packet id the outbox chose; `dup` when it is a re-send [MQTT-3.3.1-1]. */
-  publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean): void {
+  publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean, properties?: MessageProperties): void {
     const client = this.client
     if (!client?.connected) return
     // What MQTT.js's publish() does, with our id: its own would take one from the allocator, and
     // defer the send (and so the id) while it replays its store.
     const internals = client as unknown as { outgoing: Record<number, unknown>; _sendPacket(packet: Packet): void }
     internals.outgoing[messageId] = { volatile: false, cmd: 'publish', cb: () => {} }
-    internals._sendPacket({ cmd: 'publish', topic, payload: payload as unknown as Buffer, qos, retain, dup, messageId } as Packet)
+    const extra = this.protocolVersion === 5 && properties ? { properties } : {}
+    // _sendPacket applies MQTT.js's topic alias (autoAssignTopicAlias) to this packet as well.
+    internals._sendPacket({ cmd: 'publish', topic, payload: payload as unknown as Buffer, qos, retain, dup, messageId, ...extra } as Packet)
   }
 
   /** Re-sends the PUBREL of a QoS 2 message the broker has received, after a reconnect [MQTT-4.3.3]. */
@@ -175,6 +194,7 @@ export class BrokerConnection {
     this.holdReleases(client)
     client.on('connect', (connack) => {
       this.connectionSeq++
+      this.traffic.reconnects = this.connectionSeq - 1 // as inspect() counts them
       this.connectedAt = Date.now()
       this.everConnected = true
       this.lastError = undefined
@@ -184,16 +204,19 @@ export class BrokerConnection {
         subscriptionIdentifiers: available !== false,
         sessionPresent: connack.sessionPresent === true,
         receiveMaximum: connack.properties?.receiveMaximum,
+        topicAliasMaximum: connack.properties?.topicAliasMaximum ?? 0,
       })
       this.listener.statusChanged('connected')
     })
     client.on('packetsend', (packet: Packet) => {
-      if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
+      if (packet.cmd === 'publish') this.traffic.sent(packet.payload.length, packet.properties?.topicAlias !== undefined)
+      else if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
         this.pendingSubacks.set(packet.messageId, packet.subscriptions[0]!.topic)
       }
     })
     client.on('packetreceive', (packet: Packet) => {
-      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) {
+      if (packet.cmd === 'publish') this.traffic.received(packet.payload.length)
+      else if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) {
         this.listener.publishAcked(packet.cmd, packet.messageId, packet.reasonCode)
         return
       }
@@ -245,7 +268,7 @@ export class BrokerConnection {
       if (Date.now() - this.connectedAt >= this.reconnect.stableAfterMs) this.backoff.reset()
       this.connectedAt = 0
       this.lastError ??= new HubError('CONNECTION_LOST', 'The connection to the broker was lost')
-      this.listener.disconnected()
+      this.listener.disconnected(this.lastError)
     }
     if (this.closed) return
     this.lastError ??= new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(this.url)}`)
@@ -254,9 +277,13 @@ export class BrokerConnection {
   }
 
   private clientOptions(): IClientOptions {
-    const { will, ...rest } = this.options
+    const { will, properties, ...rest } = this.options
+    const v5 = this.protocolVersion === 5
     return {
       ...rest,
+      // MQTT 5: take the broker's topic aliases, and use ours where its CONNACK offers them.
+      properties: v5 ? { topicAliasMaximum: TOPIC_ALIASES_ACCEPTED, ...properties } : properties,
+      autoAssignTopicAlias: v5,
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
       connectTimeout: this.options.connectTimeout ?? 10_000,
       incomingStore: this.incomingStore,
@@ -271,7 +298,7 @@ export class BrokerConnection {
 function describeError(error: Error & { code?: unknown }, url: string): HubError {
   if (typeof error.code === 'number' && REFUSAL_CODES.has(error.code)) {
     const reason = error.message.replace(/^Connection refused: /, '')
-    return new HubError('CONNECTION_REFUSED', `The broker refused the connection: ${reason} (reason code ${error.code})`)
+    return new HubError('CONNECTION_REFUSED', `The broker refused the connection: ${reason} (reason code ${error.code})`, error.code)
   }
   return new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(url)}`)
 }
@@ -286,3 +313,4 @@ export function redactUrl(url: string): string {
     return '(invalid URL)'
   }
 }
+

@@ -1,4 +1,4 @@
-import type { Delivery, ExclusiveMetrics, ExclusiveSpec, QoS } from '../src/protocol.ts'
+import type { Delivery, ExclusiveMetrics, ExclusiveSpec, MessageProperties, QoS } from '../src/protocol.ts'
 import type { Inbox } from './inbox.ts'
 import type { InboxRecord } from './hub-db.ts'
 
@@ -25,6 +25,8 @@ interface Job {
   readonly payload: Uint8Array
   readonly qos: QoS
   readonly retain: boolean
+  /** MQTT 5: kept, so that an exclusive responder can answer a request. */
+  readonly properties?: MessageProperties
   /** Inbox key of a QoS 1/2 message, deleted once handled. */
   key: number | null
   member: Member | null
@@ -84,18 +86,20 @@ export class ExclusiveGroup {
    * A message for the group. Returns a promise when it is being written to the inbox: ack the
    * broker after it. `connection` counts the broker connections; 0 is an earlier worker's.
    */
-  offer(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, messageId?: number, connection = 1, justConnected = false): Promise<void> | undefined {
+  offer(
+    topic: string, payload: Uint8Array, qos: QoS, retain: boolean, messageId?: number, connection = 1, justConnected = false, properties?: MessageProperties,
+  ): Promise<void> | undefined {
     if (qos > 0 && messageId !== undefined && this.isResent(messageId, topic, payload, connection, justConnected)) {
       this.metrics.duplicates++
       return undefined
     }
-    const job: Job = { id: this.nextJob++, topic, payload, qos, retain, key: null, member: null, redelivered: false, attempts: 0 }
+    const job: Job = { id: this.nextJob++, topic, payload, qos, retain, properties, key: null, member: null, redelivered: false, attempts: 0 }
     this.jobs.set(job.id, job)
     if (qos === 0 || !this.inbox) {
       this.enqueue(job)
       return undefined
     }
-    const record = { session: this.session, group: this.name, topic, payload, qos, retain, messageId, receivedAt: Date.now() }
+    const record = { session: this.session, group: this.name, topic, payload, qos, retain, messageId, receivedAt: Date.now(), ...(properties && { properties }) }
     return this.inbox.add(record).catch(() => null).then((key) => {
       job.key = key
       if (key === null) this.onNotDurable() // handled from memory only: lost if the worker ends first
@@ -206,8 +210,8 @@ export class ExclusiveGroup {
   private assign(job: Job, member: Member): void {
     job.member = member
     member.outstanding.add(job)
-    const { topic, payload, qos, retain, redelivered } = job
-    member.tab.deliver({ subs: [member.id], topic, payload, qos, retain, job: job.id, redelivered })
+    const { topic, payload, qos, retain, redelivered, properties } = job
+    member.tab.deliver({ subs: [member.id], topic, payload, qos, retain, job: job.id, redelivered, ...(properties && { properties }) })
     if (!member.timer) member.timer = setTimeout(() => this.stall(member), this.spec.timeoutMs)
   }
 
@@ -254,7 +258,7 @@ export class ExclusiveGroup {
 
   private jobFromRecord(record: InboxRecord): Job {
     const job: Job = {
-      id: this.nextJob++, topic: record.topic, payload: record.payload, qos: record.qos, retain: record.retain,
+      id: this.nextJob++, topic: record.topic, payload: record.payload, qos: record.qos, retain: record.retain, properties: record.properties,
       // Left by an earlier worker: it may have been handled, or have started to be.
       key: record.key!, member: null, redelivered: true, attempts: 0,
     }

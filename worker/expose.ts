@@ -58,8 +58,8 @@ function refuse(port: MessagePort, id: string, request: ComlinkRequest): void {
 }
 
 /**
- * Comlink sends a thrown Error as {message, name, stack} and drops `code`; this handler adds it,
- * so that the tab can rebuild the HubError.
+ * Comlink sends a thrown Error as {message, name, stack} and drops `code` (and an MQTT 5
+ * `reasonCode`); this handler adds them, so that the tab can rebuild the HubError.
  */
 function installErrorCodes(): void {
   if (installed) return
@@ -71,8 +71,8 @@ function installErrorCodes(): void {
       const { value } = thrown as { value: unknown }
       if (value instanceof Error) {
         const { message, name, stack } = value
-        const code = (value as { code?: unknown }).code
-        return [{ isError: true, value: { message, name, stack, code } }, []]
+        const { code, reasonCode } = value as { code?: unknown; reasonCode?: unknown }
+        return [{ isError: true, value: { message, name, stack, code, reasonCode } }, []]
       }
       return fallback.serialize(thrown)
     },

@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import type { QoS } from '../src/protocol.ts'
+import type { MessageProperties, QoS } from '../src/protocol.ts'
 
 /** An exclusive message kept until a member of its group has handled it. Never credentials. */
 export interface InboxRecord {
@@ -13,6 +13,8 @@ export interface InboxRecord {
   /** The broker's packet id: a message it re-sends after a reconnect or restart is recognised by it. */
   messageId?: number
   receivedAt: number
+  /** MQTT 5 properties of the message (response topic, correlation data...). */
+  properties?: MessageProperties
 }
 
 /** An exclusive group as it was declared, so that a restarted worker routes to it before any tab is back. */
@@ -38,6 +40,8 @@ export interface OutboxRecord {
   messageId: number | null
   createdAt: number
   bytes: number
+  /** MQTT 5 properties, re-sent with every retry. */
+  properties?: MessageProperties
 }
 
 interface HubSchema extends DBSchema {

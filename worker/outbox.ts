@@ -1,5 +1,5 @@
 import { HubError } from '../src/errors.ts'
-import type { OutboxLimits } from '../src/protocol.ts'
+import type { MessageProperties, OutboxLimits } from '../src/protocol.ts'
 import type { HubDatabase, OutboxRecord } from './hub-db.ts'
 
 export type { OutboxLimits }
@@ -59,7 +59,7 @@ export class Outbox {
   }
 
   /** Stores a publish; resolves once it is on disk. Past the limits: HubError 'OUTBOX_FULL', nothing stored. */
-  add(topic: string, payload: string | Uint8Array, qos: 1 | 2, retain: boolean, messageId: number | null): Promise<OutboxRecord> {
+  add(topic: string, payload: string | Uint8Array, qos: 1 | 2, retain: boolean, messageId: number | null, properties?: MessageProperties): Promise<OutboxRecord> {
     const bytes = typeof payload === 'string' ? encoder.encode(payload) : payload
     const size = bytes.byteLength + topic.length
     if (this.records.size + this.pendingPuts.length >= this.limits.maxMessages || this.bytes + size > this.limits.maxBytes) {
@@ -68,6 +68,7 @@ export class Outbox {
     }
     const record: OutboxRecord = {
       session: this.session, topic, payload: bytes, qos, retain, state: 'publish', messageId, createdAt: Date.now(), bytes: size,
+      ...(properties && { properties }),
     }
     this.bytes += size
     return new Promise((resolve, reject) => {

@@ -65,7 +65,7 @@ export class Publisher {
    * with the record's seq once it is on disk; `onAck` hears the broker's ack.
    */
   async publish(request: PublishRequest, onAck: AckListener): Promise<number | null> {
-    const { topic, payload, qos, retain } = request
+    const { topic, payload, qos, retain, properties } = request
     if (qos === 0) {
       await new Promise<void>((resolve, reject) => {
         const item = { request, resolve, reject }
@@ -74,7 +74,7 @@ export class Publisher {
       })
       return null
     }
-    const record = await this.outbox.add(topic, payload, qos, retain, null)
+    const record = await this.outbox.add(topic, payload, qos, retain, null, properties)
     this.await(record.seq!, onAck)
     this.queue.push(record)
     this.pump()
@@ -127,7 +127,7 @@ export class Publisher {
     const record = this.inFlight.get(messageId)
     if (!record) return
     if (reasonCode !== undefined && reasonCode >= 0x80) {
-      this.complete(record, new HubError('PUBLISH_FAILED', `The broker refused the publish to "${record.topic}" (reason code ${reasonCode})`))
+      this.complete(record, new HubError('PUBLISH_FAILED', `The broker refused the publish to "${record.topic}" (reason code ${reasonCode})`, reasonCode))
     } else if (cmd === 'puback' || cmd === 'pubcomp') {
       this.complete(record)
     }
@@ -189,7 +189,7 @@ export class Publisher {
 
   private sendStored(record: OutboxRecord, dup: boolean): void {
     this.inFlight.set(record.messageId!, record)
-    this.connection.publishWithId(record.topic, record.payload, record.qos, record.retain, record.messageId!, dup)
+    this.connection.publishWithId(record.topic, record.payload, record.qos, record.retain, record.messageId!, dup, record.properties)
   }
 
   private sendRelease(record: OutboxRecord): void {
@@ -210,8 +210,8 @@ export class Publisher {
   }
 
   private sendVolatile(item: VolatilePublish): void {
-    const { topic, payload, retain } = item.request
-    this.connection.publish(topic, payload, 0, retain, (error) => (error ? item.reject(error) : item.resolve()))
+    const { topic, payload, retain, properties } = item.request
+    this.connection.publish(topic, payload, 0, retain, (error) => (error ? item.reject(error) : item.resolve()), properties)
   }
 
   private queueVolatile(item: VolatilePublish): void {

@@ -1,7 +1,8 @@
 import type { IPublishPacket } from 'mqtt'
-import { HubError } from '../src/errors.ts'
+import { HubError, toWire } from '../src/errors.ts'
 import type {
-  HubInspection, HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, SessionMetrics, StatusEvent, SubscriptionSpec,
+  DeliveryMetrics, Delivery, HubEvent, HubInspection, HubStatus, MqttConnectOptions, PublishRequest, QoS, ReconnectOptions, RequestRequest, SessionMetrics,
+  SessionSummary, StatusEvent, SubscriptionSpec,
 } from '../src/protocol.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from './broker-connection.ts'
 import { ExclusiveGroup } from './exclusive-group.ts'
@@ -11,12 +12,16 @@ import type { Inbox } from './inbox.ts'
 import { inspectSession } from './inspection.ts'
 import { Outbox, type OutboxLimits } from './outbox.ts'
 import { PacketIds } from './packet-ids.ts'
+import { receivedProperties, Requests } from './requests.ts'
 import { Publisher, type AckListener } from './publisher.ts'
 import { SubscriptionRegistry } from './subscription-registry.ts'
 import type { TabClient, TabSub } from './tab-client.ts'
 
-/** Who a broker subscription is for: a tab, or an exclusive group (which picks one member). */
-type Subscriber = TabClient | ExclusiveGroup
+/** Who a broker subscription is for: a tab, an exclusive group (which picks one member), or the request helper's reply topic. */
+type Subscriber = TabClient | ExclusiveGroup | Requests
+
+/** A session's event without its name and time, which the session adds. */
+export type SessionEvent = HubEvent extends infer E ? (E extends HubEvent ? Omit<E, 'session' | 'at'> : never) : never
 
 /** What a session keeps across worker restarts; both null where IndexedDB is not available. */
 export interface SessionStorage {
@@ -48,6 +53,7 @@ export class Session implements ConnectionListener {
   private readonly publisher: Promise<Publisher>
   private publisherReady: Publisher | null = null
   private startPublisher: (publisher: Publisher) => void = () => {}
+  private readonly requests: Requests
 
   private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
     this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
@@ -56,6 +62,12 @@ export class Session implements ConnectionListener {
     this.groups = new ExclusiveGroups<Subscriber>(name, this.registry, storage.db, storage.inbox, (group, error) => {
       for (const member of group.members) (member.tab as TabClient).send({ type: 'warning', error: { code: error.code, message: error.message } })
     }, (group) => group)
+    this.requests = new Requests({
+      clientId,
+      protocolVersion: this.connection.protocolVersion,
+      subscribe: (sub) => this.registry.add(sub),
+      publish: (request) => this.publish(request, () => {}),
+    })
   }
 
   /**
@@ -95,6 +107,22 @@ export class Session implements ConnectionListener {
     return this.statusEvent
   }
 
+  /** Tells every tab of this session. */
+  emit(event: SessionEvent, about = this.name): void {
+    const message = { type: 'event' as const, event: { ...event, session: about, at: Date.now() } as HubEvent }
+    for (const tab of this.tabs) tab.send(message)
+  }
+
+  summary(): SessionSummary {
+    const { name, tabs, connection } = this
+    return { name, url: connection.displayUrl, status: this.statusEvent.status, tabs: tabs.size, protocolVersion: connection.protocolVersion, lingering: tabs.size === 0 }
+  }
+
+  /** MQTT 5 request/response; the answer goes to the caller alone. */
+  request(request: RequestRequest): Promise<Delivery> {
+    return this.requests.request(request)
+  }
+
   /** Filters the broker holds for this session now. */
   brokerFilters(): Array<{ filter: string; qos: QoS }> {
     return this.registry.brokerFilters()
@@ -119,7 +147,7 @@ export class Session implements ConnectionListener {
 
   async subscribe(tab: TabClient, spec: SubscriptionSpec): Promise<void> {
     if (tab.subs.has(spec.id)) throw new HubError('INVALID_OPTIONS', `Subscription id ${spec.id} is already in use`)
-    const sub: TabSub = { tab, id: spec.id, filter: spec.filter, qos: spec.qos }
+    const sub: TabSub = { tab, id: spec.id, filter: spec.filter, qos: spec.qos, ...(spec.options && { options: spec.options }) }
     tab.subs.set(spec.id, sub)
     try {
       if (spec.exclusive) sub.exclusive = await this.groups.join(tab, { ...spec, exclusive: spec.exclusive })
@@ -139,7 +167,7 @@ export class Session implements ConnectionListener {
   }
 
   /** Counters of this connection, and of the asking tab's deliveries. */
-  metrics(tab: TabClient): SessionMetrics {
+  metrics(tab?: TabClient): SessionMetrics {
     const inbox = this.storage.inbox
     const publisher = this.publisherReady
     const outbox = publisher?.outbox
@@ -148,6 +176,8 @@ export class Session implements ConnectionListener {
       status: this.statusEvent.status,
       tabs: this.tabs.size,
       brokerSubscriptions: this.registry.brokerFilters().length,
+      subscriptions: { local: [...this.tabs].reduce((n, tab) => n + tab.subs.size, 0), broker: this.registry.brokerFilters().length },
+      traffic: this.connection.traffic.snapshot(),
       exclusive: this.groups.metrics(),
       inbox: { depth: inbox?.depth ?? 0, limit: inbox?.limit ?? 0, overflowed: inbox?.overflowed ?? 0, durable: inbox !== null },
       outbox: {
@@ -160,7 +190,7 @@ export class Session implements ConnectionListener {
         durable: outbox?.durable ?? this.storage.db !== null,
         droppedQos0: publisher?.dropped ?? 0,
       },
-      delivery: { ...tab.metrics, handlerErrors: 0 },
+      delivery: { ...(tab ? tab.metrics : sumDeliveries([...this.tabs].map((t) => t.metrics))), handlerErrors: 0 },
     }
   }
 
@@ -189,6 +219,7 @@ export class Session implements ConnectionListener {
   }
 
   async close(): Promise<void> {
+    this.requests.close()
     this.ownership.abort()
     await this.connection.close()
     this.giveUpOwnership()
@@ -197,16 +228,24 @@ export class Session implements ConnectionListener {
   // ConnectionListener
 
   statusChanged(status: HubStatus, error?: HubError): void {
-    this.statusEvent = { type: 'status', status, ...(error && { error: { code: error.code, message: error.message } }) }
+    const from = this.statusEvent.status
+    this.statusEvent = { type: 'status', status, ...(error && { error: toWire(error) }) }
     for (const tab of this.tabs) tab.send(this.statusEvent)
+    if (status === 'offline' && error) this.connection.traffic.failed(error)
+    if (status === 'reconnecting') this.emit({ type: 'reconnecting', attempt: this.connection.attemptNumber })
+    else if (status === 'offline') this.emit({ type: 'offline', ...(error && { error: toWire(error) }) })
+    else if (status !== 'connected') this.emit({ type: status }) // 'connected' is told in connected(), with the session flag
+    if (from !== status) this.emit({ type: 'stateChanged', from, to: status })
   }
 
   connected(info: ConnectInfo): void {
+    this.emit({ type: 'connected', sessionPresent: info.sessionPresent })
     this.registry.connected(info.protocolVersion === 5 && info.subscriptionIdentifiers)
     this.publisherReady?.connected(info.sessionPresent, info.receiveMaximum, info.protocolVersion)
   }
 
-  disconnected(): void {
+  disconnected(error: HubError): void {
+    this.emit({ type: 'disconnected', error: toWire(error) })
     this.registry.disconnected()
     this.publisherReady?.disconnected()
   }
@@ -224,9 +263,14 @@ export class Session implements ConnectionListener {
     // A compact copy: the received Buffer may be a view into a larger frame, and postMessage would clone it all.
     const payload = new Uint8Array(packet.payload as Uint8Array)
     const { topic, qos, retain } = packet
+    const properties = receivedProperties(packet.properties)
     const subsByTab = new Map<TabClient, number[]>()
     let groups: ExclusiveGroup[] | undefined
     this.registry.route(topic, retain, packet.properties?.subscriptionIdentifier, (sub) => {
+      if (sub.tab instanceof Requests) {
+        sub.tab.answer({ subs: [], topic, payload, qos, retain, ...(properties && { properties }) })
+        return
+      }
       if (sub.tab instanceof ExclusiveGroup) {
         groups ??= []
         groups.push(sub.tab)
@@ -236,17 +280,27 @@ export class Session implements ConnectionListener {
       if (ids) ids.push(sub.id)
       else subsByTab.set(sub.tab, [sub.id])
     })
-    for (const [tab, subs] of subsByTab) tab.deliver({ subs, topic, payload, qos, retain })
+    for (const [tab, subs] of subsByTab) tab.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
     if (!groups) return
     const { connectionSeq, justConnected } = this.connection
     const writes = groups
-      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected))
+      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected, properties))
       .filter((w) => w !== undefined)
     if (writes.length > 0) return Promise.all(writes).then(() => {})
   }
 
   subscribeAcked(filter: string, reasonCode: number): void {
+    if (reasonCode >= 0x80) {
+      this.connection.traffic.failed(new HubError('SUBSCRIBE_REJECTED', `The broker refused the subscription to "${filter}" (reason code ${reasonCode})`, reasonCode))
+      this.emit({ type: 'subscribeRefused', filter, reasonCode })
+    } else {
+      this.emit({ type: 'subscribed', filter, qos: reasonCode as QoS })
+    }
     this.registry.subscribeAcked(filter, reasonCode)
+  }
+
+  unsubscribeAcked(filter: string): void {
+    this.emit({ type: 'unsubscribed', filter })
   }
 
   private release(sub: TabSub, explicit: boolean): void {
@@ -254,4 +308,15 @@ export class Session implements ConnectionListener {
     else this.registry.remove(sub)
   }
 
+}
+
+/** The deliveries of every tab of a session, added up (for the whole hub's metrics). */
+function sumDeliveries(all: DeliveryMetrics[]): DeliveryMetrics {
+  const sum: DeliveryMetrics = { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0 }
+  for (const m of all) {
+    for (const key of ['queued', 'queuedBytes', 'inFlight', 'delivered', 'stalls'] as const) sum[key] += m[key]
+    sum.dropped.qos0 += m.dropped.qos0
+    sum.dropped.qos12 += m.dropped.qos12
+  }
+  return sum
 }

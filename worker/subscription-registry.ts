@@ -1,5 +1,5 @@
 import { HubError } from '../src/errors.ts'
-import type { QoS } from '../src/protocol.ts'
+import type { QoS, SubscriptionOptions } from '../src/protocol.ts'
 import { TopicTree } from './topic-tree.ts'
 
 /** One `hub.subscribe()` of one tab. */
@@ -8,12 +8,14 @@ export interface TabSubscription<Tab> {
   readonly id: number
   readonly filter: string
   readonly qos: QoS
+  /** MQTT 5 subscription options; every subscription of one filter must have the same. */
+  readonly options?: SubscriptionOptions
 }
 
 /** What the registry needs from the broker connection. */
 export interface BrokerSubscriber {
   readonly isConnected: boolean
-  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number): void
+  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number, options?: SubscriptionOptions): void
   unsubscribe(filter: string): Promise<void>
 }
 
@@ -44,7 +46,7 @@ class FilterEntry<Tab> {
   /** MQTT 5 subscription identifiers of the latest SUBSCRIBEs, newest last. */
   readonly identifiers: number[] = []
 
-  constructor(readonly filter: string) {}
+  constructor(readonly filter: string, readonly options: SubscriptionOptions = {}) {}
 
   wantedQos(): QoS | null {
     let max: QoS | null = null
@@ -90,8 +92,13 @@ export class SubscriptionRegistry<Tab> {
   /** Resolves when the broker granted it, or at once while offline (it is sent on connect). */
   add(sub: TabSubscription<Tab>): Promise<void> {
     let entry = this.byFilter.get(sub.filter)
+    if (entry && !sameOptions(entry.options, sub.options ?? {})) {
+      // One filter is one broker subscription: its options cannot differ per tab.
+      return Promise.reject(new HubError('INVALID_OPTIONS',
+        `"${sub.filter}" is already subscribed with other subscription options (noLocal, retainAsPublished, retainHandling)`))
+    }
     if (!entry) {
-      entry = new FilterEntry<Tab>(sub.filter)
+      entry = new FilterEntry<Tab>(sub.filter, sub.options)
       this.byFilter.set(sub.filter, entry)
       this.entries.add(sub.filter, entry)
     }
@@ -154,7 +161,7 @@ export class SubscriptionRegistry<Tab> {
     entry.inFlight = null
     const generation = new Set([...pending.generation].filter((sub) => entry.subs.has(sub)))
     if (reasonCode >= 0x80) {
-      const error = new HubError('SUBSCRIBE_REJECTED', `The broker refused the subscription to "${filter}" (reason code ${reasonCode})`)
+      const error = new HubError('SUBSCRIBE_REJECTED', `The broker refused the subscription to "${filter}" (reason code ${reasonCode})`, reasonCode)
       for (const sub of generation) {
         entry.subs.delete(sub)
         entry.waiters.get(sub)?.reject(error)
@@ -211,7 +218,7 @@ export class SubscriptionRegistry<Tab> {
     const generation = new Set(entry.held === null ? entry.subs : entry.fresh)
     entry.fresh.clear()
     entry.inFlight = { kind: 'subscribe', qos: wanted, generation }
-    this.broker.subscribe(entry.filter, wanted, this.allocateIdentifier(entry, generation))
+    this.broker.subscribe(entry.filter, wanted, this.allocateIdentifier(entry, generation), entry.options)
   }
 
   private release(entry: FilterEntry<Tab>): void {
@@ -245,4 +252,9 @@ export class SubscriptionRegistry<Tab> {
     if (entry.identifiers.length > KEPT_IDENTIFIERS) this.byIdentifier.delete(entry.identifiers.shift()!)
     return identifier
   }
+}
+
+function sameOptions(a: SubscriptionOptions, b: SubscriptionOptions): boolean {
+  return (a.noLocal ?? false) === (b.noLocal ?? false) && (a.retainAsPublished ?? false) === (b.retainAsPublished ?? false)
+    && (a.retainHandling ?? 0) === (b.retainHandling ?? 0)
 }

@@ -1,4 +1,4 @@
-import type { HubError } from '../src/errors.ts'
+import { toWire, type HubError } from '../src/errors.ts'
 import type { Delivery, DeliveryMetrics, PublishedEvent, QueueLimits, TabEvent, WorkerEvent } from '../src/protocol.ts'
 import { DeliveryQueue } from './delivery-queue.ts'
 import type { ExclusiveGroup, Member } from './exclusive-group.ts'
@@ -44,7 +44,7 @@ export class TabClient {
   private flushScheduled = false
   /** Hears the broker's ack of this tab's stored publishes. */
   readonly onAck = (seq: number, error?: HubError): void => {
-    this.acks.push({ seq, ...(error && { error: { code: error.code, message: error.message } }) })
+    this.acks.push({ seq, ...(error && { error: toWire(error) }) })
     this.schedule()
   }
   /** Set by the session: an exclusive handler of this tab finished. */

@@ -4,7 +4,7 @@ import * as Comlink from 'comlink'
 import { HubError } from '../src/errors.ts'
 import { OUTBOX_DEFAULTS, QUEUE_DEFAULTS, RECONNECT_DEFAULTS } from '../src/options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type ExclusiveSpec, type MqttConnectOptions, type OutboxLimits, type PublishedEvent, type OpenRequest, type QoS, type QueueLimits, type StatusEvent, type TabApi,
+  PROTOCOL_VERSION, type Delivery, type HubEvent, type ExclusiveSpec, type MqttConnectOptions, type OutboxLimits, type PublishedEvent, type OpenRequest, type QoS, type QueueLimits, type StatusEvent, type TabApi,
   type WorkerEvent,
 } from '../src/protocol.ts'
 import { exposeTabApi } from './expose.ts'
@@ -41,6 +41,8 @@ export interface OpenOptions {
   mqtt?: MqttConnectOptions
   outbox?: Partial<OutboxLimits>
   queue?: Partial<QueueLimits>
+  /** Default 0 here (the session closes with its last tab), so that tests do not wait for it. */
+  lingerMs?: number
 }
 
 /** Polls `check` until it holds (for conditions that span several tabs). */
@@ -57,6 +59,7 @@ export class TestTab {
   readonly deliveries: Delivery[] = []
   readonly warnings: string[] = []
   readonly acked: PublishedEvent['results'] = []
+  readonly hubEvents: HubEvent[] = []
   private events: MessagePort | undefined
   private nextId = 1
   private listeners = new Set<() => void>()
@@ -78,6 +81,7 @@ export class TestTab {
       if (event.data.type === 'status') this.statuses.push(event.data)
       else if (event.data.type === 'warning') this.warnings.push(event.data.error.message)
       else if (event.data.type === 'published') this.acked.push(...event.data.results)
+      else if (event.data.type === 'event') this.hubEvents.push(event.data.event)
       else {
         this.deliveries.push(...event.data.deliveries)
         if (this.frozen) this.unconfirmed++
@@ -96,6 +100,7 @@ export class TestTab {
       awaiting: [],
       outbox: { ...OUTBOX_DEFAULTS, ...options.outbox },
       queue: { ...QUEUE_DEFAULTS, ...options.queue },
+      lingerMs: options.lingerMs ?? 0,
       events: events.port2,
     }
     const opened = await this.remote.open(Comlink.transfer(request, [events.port2]))

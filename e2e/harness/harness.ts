@@ -1,6 +1,13 @@
 // A page that uses mqtt-hub as an app would, with a small API the e2e tests drive through
 // page.evaluate(): everything it received is recorded so that tests can count.
-import { createHub, HubError, type Hub, type HubOptions, type QoS, type Subscription } from '../../src/index.ts'
+import {
+  createHub, HubError, readyAll, type Hub, type HubEvent, type HubEventType, type HubOptions, type QoS, type Subscription,
+} from '../../src/index.ts'
+
+const EVENT_TYPES: HubEventType[] = [
+  'connecting', 'connected', 'disconnected', 'reconnecting', 'offline', 'closed', 'stateChanged',
+  'sessionAdded', 'sessionRemoved', 'subscribed', 'subscribeRefused', 'unsubscribed',
+]
 
 interface Received {
   topic: string
@@ -13,6 +20,8 @@ const hubs: Hub[] = []
 const subscriptions = new Map<string, Subscription>()
 const received = new Map<string, Received[]>()
 const statuses: string[] = []
+/** Every session event each hub heard (hub index → events). */
+const events = new Map<number, HubEvent[]>()
 let acked = 0
 
 function errorOf(error: unknown): { code: string; message: string } {
@@ -26,6 +35,9 @@ const harness = {
     const hub = createHub(options)
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
+    const heard: HubEvent[] = []
+    events.set(hubs.length - 1, heard)
+    for (const type of EVENT_TYPES) hub.on(type, (event) => heard.push(event))
     if (options.waitReady !== false) await hub.ready(15_000)
     return hubs.length - 1
   },
@@ -113,6 +125,52 @@ const harness = {
     } catch (error) {
       return errorOf(error)
     }
+  },
+
+  /** Session events hub `hub` heard, as "type session detail" strings. */
+  events(hub = 0): string[] {
+    return (events.get(hub) ?? []).map((e) => {
+      const detail = e.type === 'subscribed' ? ` ${e.filter} ${e.qos}` : e.type === 'unsubscribed' ? ` ${e.filter}`
+        : e.type === 'stateChanged' ? ` ${e.from}>${e.to}` : e.type === 'reconnecting' ? ` ${e.attempt}` : ''
+      return `${e.type} ${e.session}${detail}`
+    })
+  },
+
+  readyAll(timeoutMs = 15_000): Promise<void> {
+    return readyAll(hubs.filter((hub) => hub.status !== 'closed'), timeoutMs)
+  },
+
+  /**
+   * Answers every request on `filter` with "echo <payload> from <tab title>" (MQTT 5 response
+   * topic + correlation data); `exclusive`: one tab of the group answers each request.
+   */
+  async serve(key: string, filter: string, hub = 0, exclusive = false): Promise<void> {
+    received.set(key, [])
+    const target = hubs[hub]!
+    const sub = await target.subscribe(filter, async (m) => {
+      received.get(key)!.push({ topic: m.topic, text: m.text(), qos: m.qos, retain: m.retain })
+      await target.respond(m, `echo ${m.text()} from ${document.title}`, { properties: { userProperties: { server: document.title } } })
+    }, { qos: 1, exclusive })
+    subscriptions.set(key, sub)
+  },
+
+  /** A request's answer: its text and user properties. */
+  async request(topic: string, payload: string, timeout = 5_000, hub = 0): Promise<{ text: string; userProperties: unknown }> {
+    const answer = await hubs[hub]!.request(topic, payload, { qos: 1, timeout })
+    return { text: answer.text(), userProperties: answer.properties?.userProperties }
+  },
+
+  /** Reads `count` messages of `filter` with `for await`, then breaks (which unsubscribes); "ended" is recorded last. */
+  stream(key: string, filter: string, count: number, hub = 0): void {
+    received.set(key, [])
+    const stream = hubs[hub]!.messages(filter, { qos: 1 })
+    void (async () => {
+      for await (const m of stream) {
+        received.get(key)!.push({ topic: m.topic, text: m.text(), qos: m.qos, retain: m.retain })
+        if (received.get(key)!.length === count) break
+      }
+      received.get(key)!.push({ topic: '', text: 'ended', qos: 0, retain: false })
+    })()
   },
 
   hub(index = 0): Hub {
