@@ -1,5 +1,5 @@
 export { createHub } from './hub.ts'
-export type { Hub, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+export type { Hub, HubMode, HubOptions, MessageHandler, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
