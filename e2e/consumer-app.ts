@@ -76,6 +76,12 @@ async function serve(child: ChildProcess, url: string): Promise<AppServer> {
   throw new Error(`vite did not answer on ${url}`)
 }
 
+/** Runs this repository's tsc on the app's tsconfig.json; resolves with its report ('' when clean). */
+export async function typeCheck(app: ConsumerApp): Promise<string> {
+  const tsc = join(repo, 'node_modules/typescript/bin/tsc')
+  return run(process.execPath, [tsc, '-p', join(app.dir, 'tsconfig.json')]).then(({ stdout }) => stdout, (error: { stdout?: string }) => error.stdout ?? String(error))
+}
+
 async function installedVersion(name: string): Promise<string> {
   return (JSON.parse(await readFile(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 }

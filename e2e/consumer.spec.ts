@@ -4,7 +4,7 @@
 // non-idempotent callback once across tabs, and a page that does not use Vue never loads it.
 import type { BrowserContext, Page } from '@playwright/test'
 import { gzipSync } from 'node:zlib'
-import { buildAndPreview, installConsumerApp, startDevServer, type AppServer, type ConsumerApp } from './consumer-app.ts'
+import { buildAndPreview, installConsumerApp, typeCheck, startDevServer, type AppServer, type ConsumerApp } from './consumer-app.ts'
 import { eventually, expect, test } from './fixtures.ts'
 
 interface ConsumerPage {
@@ -54,6 +54,10 @@ async function dashboardTab(context: BrowserContext, server: AppServer, brokerUr
   await expect(page.locator('#status')).toHaveText('connected')
   return page
 }
+
+test('an app\'s TypeScript type-checks against the installed declarations (strict, without skipLibCheck)', async () => {
+  expect(await typeCheck(app)).toBe('')
+})
 
 for (const mode of ['dev server', 'build + preview'] as const) {
   test.describe(`vite ${mode}`, () => {
