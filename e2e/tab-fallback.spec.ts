@@ -93,3 +93,41 @@ test('unsubscribing the holder passes the group on; a QoS 1 publish of one tab r
   expect(await texts(a, 'w')).toEqual([])
   expect(await texts(b, 'w')).toEqual([`${filter} once`])
 })
+
+test('a reloaded tab keeps its own session (the outbox it left is its own); a copied session id held by a live tab is not shared', async ({ context, broker }) => {
+  const mqtt = { clientId: 'fallback-reload' }
+  const a = await tabWithoutSharedWorker(context, broker.url, mqtt)
+  const before = (await a.evaluate(() => harness.hub().inspect())).clientId
+  await a.reload()
+  await expect(a.locator('#state')).toHaveText('ready')
+  await a.evaluate(({ url, mqtt }) => harness.open({ url, mqtt }).then(() => {}), { url: broker.url, mqtt })
+  expect((await a.evaluate(() => harness.hub().inspect())).clientId).toBe(before)
+
+  // A duplicated tab starts with a copy of sessionStorage: it must not wait for, nor drive, a's session.
+  const stored = await a.evaluate(() => sessionStorage.getItem('mqtt-hub:tab-session:default'))
+  const copy = await context.newPage()
+  await copy.addInitScript((id) => sessionStorage.setItem('mqtt-hub:tab-session:default', id!), stored)
+  await copy.goto('/e2e/harness/index.html')
+  await copy.evaluate(({ url, mqtt }) => harness.open({ url, mqtt }).then(() => {}), { url: broker.url, mqtt })
+  const copied = (await copy.evaluate(() => harness.hub().inspect())).clientId
+  expect(copied).toMatch(/^fallback-reload-/)
+  expect(copied).not.toBe(before)
+  expect([await a.evaluate(() => harness.status()), await copy.evaluate(() => harness.status())]).toEqual(['connected', 'connected'])
+})
+
+test('QoS 1 publishes stored during an outage are sent once after the tab reloads, never by the other tab', async ({ context, broker, prefix }) => {
+  const a = await tabWithoutSharedWorker(context, broker.url)
+  const b = await tabWithoutSharedWorker(context, broker.url)
+  await broker.stop()
+  await broker.resetStats()
+  await a.evaluate((topic) => harness.publishMany(topic, 'm', 3, 1), `${prefix}/out`)
+  await a.reload()
+  await expect(a.locator('#state')).toHaveText('ready')
+  await a.evaluate((url) => harness.open({ url, waitReady: false }).then(() => {}), broker.url)
+  await broker.start()
+  await expect.poll(() => a.evaluate(() => harness.status())).toBe('connected')
+  await expect.poll(() => b.evaluate(() => harness.status())).toBe('connected')
+  await eventually(async () => (await broker.stats()).published, 3)
+  await a.waitForTimeout(500) // time for a second sender to show
+  expect((await broker.stats()).published).toBe(3)
+})
