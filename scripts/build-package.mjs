@@ -50,7 +50,8 @@ await build({
     resolveId: (source) => (source === './default-worker.ts' ? { id: './default-worker.js', external: true } : null),
   }],
   build: {
-    outDir: dist, emptyOutDir: false, target: 'es2022', minify: false, sourcemap: true, copyPublicDir: false,
+    // Not minified, so readable in node_modules: the app's build minifies. No source maps to ship.
+    outDir: dist, emptyOutDir: false, target: 'es2022', minify: false, sourcemap: false, copyPublicDir: false,
     lib: { entry: TAB_ENTRIES, formats: ['es'] },
     rollupOptions: { external: ['vue'], output: { chunkFileNames: 'shared-[hash].js' } },
   },
