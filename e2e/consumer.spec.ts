@@ -18,6 +18,7 @@ interface ConsumerPage {
 interface DashboardPage {
   seen: { alarms: unknown[]; feed: unknown[] }
   unmount(): void
+  mode(): string
   publishFeed(value: unknown): Promise<void>
 }
 
@@ -119,6 +120,24 @@ for (const mode of ['dev server', 'build + preview'] as const) {
       await a.evaluate(() => dashboard.unmount())
       await b.evaluate(() => dashboard.unmount())
       await expect.poll(async () => (await broker.stats()).unsubscribes.map((u) => u.filter).sort()).toEqual([`${topic}/alarms`, `${topic}/feed`])
+    })
+
+    test('without SharedWorker the packed dedicated worker serves each tab, and a non-idempotent callback still runs once', async ({ browser, broker, prefix }) => {
+      const context = await browser.newContext()
+      await context.addInitScript(() => {
+        delete (globalThis as { SharedWorker?: unknown }).SharedWorker
+      })
+      const topic = `${prefix}/vue-fallback`
+      const [a, b] = [await dashboardTab(context, server, broker.url, topic), await dashboardTab(context, server, broker.url, topic)]
+      expect(await a.evaluate(() => dashboard.mode())).toBe('dedicated-worker')
+      // One tab holds the group and subscribes; the other waits for the lock.
+      await expect.poll(async () => (await broker.stats()).subscribes.filter((s) => s.filter === `${topic}/alarms`).length).toBe(1)
+      for (let i = 0; i < 5; i++) await broker.publish(`${topic}/alarms`, JSON.stringify({ alarm: i }), { qos: 1 })
+      const alarms = async () => [...(await a.evaluate(() => dashboard.seen.alarms)), ...(await b.evaluate(() => dashboard.seen.alarms))]
+      await expect.poll(async () => (await alarms()).length).toBe(5)
+      await a.waitForTimeout(300) // time for a second run to show
+      expect(await alarms()).toHaveLength(5)
+      await context.close()
     })
   })
 }

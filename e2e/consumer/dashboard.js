@@ -33,6 +33,7 @@ const App = defineComponent({
       unmount: () => (shown.value = false),
       publishFeed: (value) => feedApi.publish(value),
       inspect: () => mqttHub.hub.inspect(),
+      mode: () => mqttHub.hub.mode,
     }
     return () => (shown.value ? h(Alarms) : h('p', { id: 'status' }, 'unmounted'))
   },
