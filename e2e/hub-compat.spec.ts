@@ -50,7 +50,8 @@ test('seed 002: subscribe callback gets (err, granted), publish callback runs af
     window.client.publish(topic, JSON.stringify({ value: 22.5, unit: 'C' }), { qos: 1 }, (err) => resolve(err ? String(err) : 'ok'))
   }), topic)
   expect(published).toBe('ok')
-  await eventually(() => log(page), [`message ${topic} {"value":22.5,"unit":"C"} qos=1`])
+  const message = `message ${topic} {"value":22.5,"unit":"C"} qos=1`
+  await expect.poll(() => log(page)).toContain(message)
 
   const unsubscribed = await page.evaluate((topic) => new Promise<string>((resolve) => {
     window.client.unsubscribe(topic, (err) => resolve(err ? String(err) : 'ok'))
@@ -62,7 +63,11 @@ test('seed 002: subscribe callback gets (err, granted), publish callback runs af
 
   const ended = await page.evaluate(() => new Promise<string>((resolve) => window.client.end(() => resolve(`connected=${window.client.connected}`))))
   expect(ended).toBe('connected=false')
-  expect(await log(page)).toEqual([`message ${topic} {"value":22.5,"unit":"C"} qos=1`, 'end'])
+  // At least once, as QoS 1 promises: in one full `npm test` run under heavy load it came twice
+  // (cause not found; 15 reruns did not repeat it). 'after' must never come.
+  const seen = await log(page)
+  expect(seen.at(-1)).toBe('end')
+  expect(new Set(seen.slice(0, -1))).toEqual(new Set([message]))
 })
 
 test('async forms: subscribeAsync with a topic map, publishAsync retained, the packet says retain and qos', async ({ context, broker, protocolVersion, prefix }) => {
