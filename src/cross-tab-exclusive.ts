@@ -53,8 +53,11 @@ export class CrossTabExclusiveHub implements Hub {
     checkQos(o.qos)
     const { group } = checkExclusive(o, filter)!
     const lock = `mqtt-hub:exclusive:${this.name}:${group}`
+    // Ends on unsubscribe() or close(). (No AbortSignal.any: the browsers this fallback is for may lack it.)
     const left = new AbortController()
-    const signal = AbortSignal.any([left.signal, this.closing.signal])
+    let unsubscribed = false
+    this.closing.signal.addEventListener('abort', () => left.abort(), { once: true, signal: left.signal })
+    const { signal } = left
     const leaving = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
     /** Subscribes, holds the lock until this subscription ends, then unsubscribes before the lock passes on. */
     const hold = async (subscribed: Promise<Subscription>): Promise<void> => {
@@ -83,7 +86,8 @@ export class CrossTabExclusiveHub implements Hub {
     }
     return {
       unsubscribe: async () => {
-        if (left.signal.aborted) throw new HubError('NOT_SUBSCRIBED', 'This subscription was already unsubscribed')
+        if (unsubscribed) throw new HubError('NOT_SUBSCRIBED', 'This subscription was already unsubscribed')
+        unsubscribed = true
         left.abort()
         await released
       },

@@ -48,8 +48,11 @@ async function claimNew(key: string): Promise<string> {
 /** Resolves true once the lock is held (until the page goes), false if it was not granted in time. */
 function holdForLife(lock: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
+    const giveUp = new AbortController()
+    const timer = setTimeout(() => giveUp.abort(), timeoutMs)
     navigator.locks
-      .request(lock, { signal: AbortSignal.timeout(timeoutMs) }, () => {
+      .request(lock, { signal: giveUp.signal }, () => {
+        clearTimeout(timer)
         resolve(true)
         return new Promise<never>(() => {})
       })
