@@ -49,6 +49,8 @@ export default defineConfig<BrokerOptions>({
     { name: 'tab', testMatch: 'tab-*.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
     // Minutes of churn, tab turnover and broker restarts (SOAK_SECONDS, 45 by default; `npm run soak`: 300).
     { name: 'soak', testMatch: 'soak.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
+    // The packed package installed in an app (e2e/consumer/), served by Vite dev and by vite build + preview.
+    { name: 'consumer', testMatch: 'consumer.spec.ts', use: { brokerKind: 'aedes', protocolVersion: 4 } },
     // The demo page as users get it: built, served by `vite preview`, with its own aedes broker.
     { name: 'demo', testMatch: 'demo.spec.ts', use: { baseURL: `http://127.0.0.1:${DEMO_PORTS.MQTT_HUB_DEMO_PORT}` } },
   ],

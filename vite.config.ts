@@ -1,21 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
-// Library build (tab stub + worker chunk) and the Vitest config. The demo server has its own
-// inline config in demo/run.mjs; e2e pages are served by playwright.config.ts's web server.
+// Vitest, and the base of scripts/tab-size.mjs (an app-style build of the tab side). The package
+// itself is built by scripts/build-package.mjs (`npm run build`, and `prepack`); the demo server
+// has its own config, e2e pages are served by playwright.config.ts's web server.
 export default defineConfig({
-  build: {
-    target: 'es2022',
-    outDir: 'dist',
-    sourcemap: true,
-    lib: {
-      entry: { index: 'src/index.ts' },
-      formats: ['es'],
-    },
-    rollupOptions: {
-      // The worker is emitted as its own chunk from `new SharedWorker(new URL(...))`.
-      external: [],
-    },
-  },
+  build: { target: 'es2022' },
   worker: { format: 'es' },
   test: {
     include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'e2e/**/*.test.ts', 'demo/**/*.test.ts'],

@@ -28,7 +28,8 @@ export async function measureTabBundle() {
       },
     })
     const tabCode = await readFile(join(outDir, 'index.js'), 'utf8')
-    const [workerFile] = await readdir(join(outDir, 'assets'))
+    // The SharedWorker's chunk (named after worker/index.ts), not the dedicated-worker fallback's.
+    const workerFile = (await readdir(join(outDir, 'assets'))).find((file) => file.startsWith('index-'))
     const workerCode = await readFile(join(outDir, 'assets', workerFile), 'utf8')
     return {
       tabBytes: Buffer.byteLength(tabCode),

@@ -1,6 +1,9 @@
 import type * as Comlink from 'comlink'
 import { fromWire, HubError } from './errors.ts'
 import { HubEvents, type HubEventListener } from './events.ts'
+import { CrossTabExclusiveHub } from './cross-tab-exclusive.ts'
+import { startDedicatedWorker, startSharedWorker } from './default-worker.ts'
+import { claimTabSession, dedicatedWorkerHandle } from './dedicated-mode.ts'
 import { Message, type HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
@@ -15,8 +18,8 @@ import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
 import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
-import type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
-import { openWorkerLink, toHubError, withTimeout, type WorkerLink } from './worker-link.ts'
+import type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+import { openWorkerLink, toHubError, withTimeout, type WorkerHandle, type WorkerLink } from './worker-link.ts'
 
 const READY_TIMEOUT_MS = 30_000
 const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
@@ -29,20 +32,24 @@ interface LocalSubscription extends SubscriptionSpec {
   confirmed?: boolean
 }
 
-/** Opens a hub in this tab. Bad options throw a HubError at once. */
+/**
+ * Opens a hub in this tab. Bad options throw a HubError at once. Where the browser has no
+ * SharedWorker (and no `worker` option says otherwise), each tab gets a dedicated worker.
+ */
 export function createHub(options: HubOptions): Hub {
-  return new TabHub(options)
-}
-
-function defaultWorker(): SharedWorker {
-  return new SharedWorker(new URL('../worker/index.ts', import.meta.url), { type: 'module', name: 'mqtt-hub' })
+  if (typeof SharedWorker !== 'undefined' || (options as Partial<HubOptions> | null)?.worker !== undefined) {
+    return new TabHub(options, 'shared-worker', startSharedWorker)
+  }
+  const name = checkName(record(options, 'options').name)
+  const tabSession = claimTabSession(name)
+  return new CrossTabExclusiveHub(new TabHub(options, 'dedicated-worker', () => dedicatedWorkerHandle(startDedicatedWorker, tabSession)), name)
 }
 
 class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
   private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
-  private readonly startWorker: () => SharedWorker
+  private readonly startWorker: () => WorkerHandle
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
@@ -60,7 +67,7 @@ class TabHub implements Hub {
   private readonly lockHeld: Promise<void>
   private releaseLock: () => void = () => {}
 
-  constructor(options: HubOptions) {
+  constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
     const o = record(options, 'options')
     if (o.worker !== undefined && typeof o.worker !== 'function') {
       throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')

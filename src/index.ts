@@ -1,5 +1,5 @@
 export { createHub } from './hub.ts'
-export type { Hub, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
+export type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 export type { HubEventListener, HubEventOf } from './events.ts'
 export type { HubMessageStream } from './message-stream.ts'
 export type { RequestOptions, RespondOptions } from './request.ts'

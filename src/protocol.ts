@@ -418,3 +418,13 @@ export interface TabApi {
   inspect(): Promise<HubInspection>
   close(): Promise<void>
 }
+
+/**
+ * Fallback where SharedWorker is missing: the first and only message a tab posts to its own
+ * dedicated worker. The worker then serves `TabApi` on `port` as a SharedWorker serves a tab.
+ */
+export interface DedicatedWorkerInit {
+  port: MessagePort
+  /** Names this tab's own session (outbox, inbox, client id) in the worker; kept across reloads. */
+  tabSession: string
+}

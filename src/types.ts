@@ -35,9 +35,16 @@ export interface HubOptions {
   lingerMs?: number
   /** How long a call to the worker may take before it rejects with 'TIMEOUT'. Default 10000. */
   callTimeoutMs?: number
-  /** How to start the hub worker; default: the package's own worker. */
+  /** How to start the hub worker; default: the package's own worker (a dedicated one per tab where SharedWorker is missing). */
   worker?: () => SharedWorker
 }
+
+/**
+ * How this tab reaches the broker: 'shared-worker' (one connection for every tab), or
+ * 'dedicated-worker' where the browser has no SharedWorker (one connection per tab; exclusive
+ * handlers still run in one tab at a time, see README "Browsers without SharedWorker").
+ */
+export type HubMode = 'shared-worker' | 'dedicated-worker'
 
 export interface SubscribeOptions extends SubscriptionOptions {
   qos?: QoS
@@ -75,6 +82,7 @@ export interface Subscription {
 }
 
 export interface Hub {
+  readonly mode: HubMode
   readonly status: HubStatus
   /** Why the connection is not up, while it is not (refused, lost, unreachable). */
   readonly lastError: HubError | undefined

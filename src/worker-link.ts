@@ -4,6 +4,12 @@ import type { OpenRequest, StatusEvent, TabApi, TabEvent, WorkerEvent } from './
 
 const OPEN_TIMEOUT_MS = 5_000
 
+/** What the hub needs of a worker: a SharedWorker, or the dedicated-worker fallback that looks like one. */
+export interface WorkerHandle {
+  readonly port: MessagePort
+  addEventListener(type: 'error', listener: () => void): void
+}
+
 /** One open connection from this tab's hub to a hub worker. */
 export interface WorkerLink {
   remote: Comlink.Remote<TabApi>
@@ -19,7 +25,7 @@ export interface WorkerLink {
  * worker that failed to load never answers, and reports its failure only as a bare error event.
  */
 export async function openWorkerLink(
-  worker: SharedWorker,
+  worker: WorkerHandle,
   request: Omit<OpenRequest, 'events'>,
   onEvent: (event: WorkerEvent, reply: (event: TabEvent) => void) => void,
 ): Promise<WorkerLink> {

@@ -3,37 +3,11 @@
  * The SharedWorker entry: one per origin (and worker name). It holds the only broker connection
  * per connection name and serves every tab through a facade on the tab's port.
  */
+import { startBrowserHubService } from './browser-service.ts'
 import { exposeTabApi } from './expose.ts'
-import { openHubDatabase } from './hub-db.ts'
-import { HubService } from './hub-service.ts'
-import { Inbox } from './inbox.ts'
 
 declare const self: SharedWorkerGlobalScope
 
-const workerLock = `mqtt-hub:worker:${crypto.randomUUID()}`
-const workerLockHeld = new Promise<void>((held) => {
-  void navigator.locks.request(workerLock, () => {
-    held()
-    return new Promise<never>(() => {}) // held until this worker dies
-  })
-})
-
-// Without IndexedDB (some private modes) the hub still works; exclusive work is then kept in memory.
-const storage = openHubDatabase()
-  .then(async (db) => ({ db, inbox: await Inbox.open(db) }))
-  .catch(() => ({ db: null, inbox: null }))
-
-const service = new HubService({
-  workerLock,
-  workerLockHeld,
-  // The tab holds its lock for its whole life, so our request is granted once the tab is gone.
-  watchTab: (tabLock, onGone) => void navigator.locks.request(tabLock, () => onGone()),
-  ownSession: (name, signal) => new Promise((owned, failed) => {
-    navigator.locks
-      .request(`mqtt-hub:session:${name}`, { signal }, () => new Promise<void>((release) => owned(release)))
-      .catch(failed)
-  }),
-}, storage)
+const service = startBrowserHubService()
 
 self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]!))
-self.addEventListener('online', () => service.retryAll())

@@ -1,0 +1,143 @@
+// The package as users get it: `npm pack`, installed from the tarball into an app with no Vite
+// config (e2e/consumer/), served by Vite's dev server (with dependency pre-bundling) and by
+// `vite build` + `vite preview`. In both: two tabs share one broker connection, a Vue app runs a
+// non-idempotent callback once across tabs, and a page that does not use Vue never loads it.
+import type { BrowserContext, Page } from '@playwright/test'
+import { gzipSync } from 'node:zlib'
+import { buildAndPreview, installConsumerApp, typeCheck, startDevServer, type AppServer, type ConsumerApp } from './consumer-app.ts'
+import { eventually, expect, test } from './fixtures.ts'
+
+interface ConsumerPage {
+  open(url: string): Promise<string>
+  subscribe(filter: string): Promise<void>
+  publish(topic: string, text: string): Promise<void>
+  received(): string[]
+  scripts(): string[]
+}
+
+interface DashboardPage {
+  seen: { alarms: unknown[]; feed: unknown[] }
+  unmount(): void
+  mode(): string
+  publishFeed(value: unknown): Promise<void>
+}
+
+declare const consumer: ConsumerPage
+declare const dashboard: DashboardPage
+
+test.describe.configure({ mode: 'serial' })
+
+let app: ConsumerApp
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000)
+  app = await installConsumerApp()
+  console.log(`consumer app: npm pack (with the build) ${app.timings.pack.toFixed(1)} s, npm install ${app.timings.install.toFixed(1)} s`)
+})
+
+test.afterAll(async () => {
+  await app?.remove()
+})
+
+async function plainTab(context: BrowserContext, server: AppServer, brokerUrl: string): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`))
+  await page.goto(server.url)
+  await expect(page.locator('#state')).toHaveText('ready')
+  expect(await page.evaluate((url) => consumer.open(url), brokerUrl)).toBe('shared-worker')
+  return page
+}
+
+async function dashboardTab(context: BrowserContext, server: AppServer, brokerUrl: string, topic: string): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`))
+  await page.goto(`${server.url}?view=dashboard&broker=${encodeURIComponent(brokerUrl)}&topic=${encodeURIComponent(topic)}`)
+  await expect(page.locator('#status')).toHaveText('connected')
+  return page
+}
+
+test('an app\'s TypeScript type-checks against the installed declarations (strict, without skipLibCheck)', async () => {
+  expect(await typeCheck(app)).toBe('')
+})
+
+for (const mode of ['dev server', 'build + preview'] as const) {
+  test.describe(`vite ${mode}`, () => {
+    let server: AppServer
+
+    test.beforeAll(async () => {
+      test.setTimeout(120_000)
+      server = mode === 'dev server' ? await startDevServer(app) : await buildAndPreview(app)
+    })
+
+    test.afterAll(async () => {
+      await server?.close()
+    })
+
+    test('two tabs share one broker connection and a message published in one reaches the other', async ({ context, broker, prefix }) => {
+      await broker.resetStats()
+      const [a, b] = [await plainTab(context, server, broker.url), await plainTab(context, server, broker.url)]
+      await b.evaluate((filter) => consumer.subscribe(filter), `${prefix}/chat`)
+      await a.evaluate((topic) => consumer.publish(topic, 'hello from a'), `${prefix}/chat`)
+      await eventually(() => b.evaluate(() => consumer.received()), [`${prefix}/chat hello from a`])
+      await eventually(async () => (await broker.stats()).connected, 1)
+      expect((await broker.stats()).connects).toBe(1)
+    })
+
+    test('the page that does not use Vue loads neither Vue nor MQTT.js', async ({ context, broker }) => {
+      const page = await plainTab(context, server, broker.url)
+      const scripts = await page.evaluate(() => consumer.scripts())
+      const code = await Promise.all(scripts.map((url) => fetch(url).then((response) => response.text())))
+      expect(code.join('\n')).not.toMatch(/__v_isRef|MqttClient|connackTimer|mqttjs_/)
+      if (mode === 'build + preview') {
+        // What a page pays for the package in an app's build: the chunk Vite made of dist/shared-*.js
+        // (the app's own entry, with Vite's preload helper, and the view are the app's). The worker
+        // is not loaded by the page.
+        const gzip = (text: string) => gzipSync(text, { level: 9 }).byteLength
+        const library = code.filter((_, i) => /\/assets\/shared-/.test(scripts[i]!))
+        expect(library).toHaveLength(1)
+        console.log(`built plain view: mqtt-hub chunk ${gzip(library[0]!)} B gzipped; all ${scripts.length} scripts ${code.map(gzip).reduce((x, y) => x + y)} B`)
+        expect(gzip(library[0]!)).toBeLessThan(8 * 1024)
+      }
+    })
+
+    test('Vue: a non-idempotent callback runs once across two tabs, an idempotent one in each; unmount unsubscribes', async ({ context, broker, prefix }) => {
+      const topic = `${prefix}/vue`
+      const [a, b] = [await dashboardTab(context, server, broker.url, topic), await dashboardTab(context, server, broker.url, topic)]
+      // Both tabs' subscriptions are made when their components mount: wait until the broker holds them.
+      await expect.poll(async () => (await broker.stats()).subscribes.map((s) => s.filter).sort()).toEqual(
+        expect.arrayContaining([`${topic}/alarms`, `${topic}/feed`]))
+      for (let i = 0; i < 10; i++) await broker.publish(`${topic}/alarms`, JSON.stringify({ alarm: i }), { qos: 1 })
+      await a.evaluate(() => dashboard.publishFeed({ note: 'from a' }))
+
+      const alarms = async () => [...(await a.evaluate(() => dashboard.seen.alarms)), ...(await b.evaluate(() => dashboard.seen.alarms))]
+      await expect.poll(async () => (await alarms()).length).toBe(10)
+      await a.waitForTimeout(300) // time for a second run to show
+      expect((await alarms()).map((data) => (data as { alarm: number }).alarm).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+      for (const page of [a, b]) await eventually(() => page.evaluate(() => dashboard.seen.feed), [{ note: 'from a' }])
+
+      // The last component to unmount makes the broker drop the subscriptions.
+      await broker.resetStats()
+      await a.evaluate(() => dashboard.unmount())
+      await b.evaluate(() => dashboard.unmount())
+      await expect.poll(async () => (await broker.stats()).unsubscribes.map((u) => u.filter).sort()).toEqual([`${topic}/alarms`, `${topic}/feed`])
+    })
+
+    test('without SharedWorker the packed dedicated worker serves each tab, and a non-idempotent callback still runs once', async ({ browser, broker, prefix }) => {
+      const context = await browser.newContext()
+      await context.addInitScript(() => {
+        delete (globalThis as { SharedWorker?: unknown }).SharedWorker
+      })
+      const topic = `${prefix}/vue-fallback`
+      const [a, b] = [await dashboardTab(context, server, broker.url, topic), await dashboardTab(context, server, broker.url, topic)]
+      expect(await a.evaluate(() => dashboard.mode())).toBe('dedicated-worker')
+      // One tab holds the group and subscribes; the other waits for the lock.
+      await expect.poll(async () => (await broker.stats()).subscribes.filter((s) => s.filter === `${topic}/alarms`).length).toBe(1)
+      for (let i = 0; i < 5; i++) await broker.publish(`${topic}/alarms`, JSON.stringify({ alarm: i }), { qos: 1 })
+      const alarms = async () => [...(await a.evaluate(() => dashboard.seen.alarms)), ...(await b.evaluate(() => dashboard.seen.alarms))]
+      await expect.poll(async () => (await alarms()).length).toBe(5)
+      await a.waitForTimeout(300) // time for a second run to show
+      expect(await alarms()).toHaveLength(5)
+      await context.close()
+    })
+  })
+}
