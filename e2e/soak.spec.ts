@@ -8,8 +8,8 @@
 // Publishers pause while it restarts: a broker stopped with messages in flight loses or doubles
 // some whatever the client does. Measured with plain MQTT.js clients: aedes 1.2 sent 12 messages
 // twice under two packet ids in 26 restarts (no client can tell those from two publishes), and
-// mosquitto 2.0.11 lost one acked message per restart (with `persistence true` it kept no
-// subscription across a graceful restart at all).
+// mosquitto 2.0.11 with `persistence true` kept no subscription of a persistent session across a
+// graceful restart (SIGKILL loses the session anyway).
 import mqtt from 'mqtt'
 import type { Page } from '@playwright/test'
 import { expect, test as base } from './fixtures.ts'
