@@ -66,10 +66,11 @@ for (const fault of ['closed', 'crashed'] as const) {
     const twice = [...log.starts].filter(([, tabs]) => tabs.length > 1).map(([id]) => id)
     console.log(`[${test.info().project.name}] tab ${fault}: ${startedInA.size} started in it, run twice: ${twice.map((id) => `${id} in ${log.starts.get(id)}`).join(', ') || 'none'}; b saw ${await b!.evaluate(() => harness.statuses().join(','))}`)
     expect(startedInA.size).toBeLessThan(200) // the fault came mid-stream
-    expect(twice.every((id) => startedInA.has(id))).toBe(true)
     // A tab runs its jobs one at a time: when only the tab dies, at most the job in progress runs
     // again. A crash can take the worker down too: then the jobs whose end it had not yet written
-    // down run again as well, still only jobs the crashed tab had started.
+    // down run again as well: jobs the crashed tab had started, or had been given and another tab
+    // started as a redelivery just before the worker went (seen once: job-43 "in b,b").
+    expect(twice.filter((id) => !startedInA.has(id) && !(fault === 'crashed' && log.redelivered.has(id)))).toEqual([])
     if (fault === 'closed') expect(twice.length).toBeLessThanOrEqual(1)
     expect([...log.starts.keys()].sort()).toEqual(ids(200).sort())
     expect(new Set([...log.ends.values()].flat().filter((tab) => tab !== 'a')).size).toBe(1) // one member took over

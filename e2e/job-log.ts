@@ -11,6 +11,8 @@ export interface JobLog {
   /** Tabs (by name) in which each message's handler started and ended. */
   starts: Map<string, string[]>
   ends: Map<string, string[]>
+  /** Messages whose first start was a redelivery (given to a tab that died, or to a worker that did). */
+  redelivered: Set<string>
   url: string
   close(): Promise<void>
 }
@@ -19,11 +21,13 @@ export interface JobLog {
 export async function jobCollector(): Promise<JobLog> {
   const starts = new Map<string, string[]>()
   const ends = new Map<string, string[]>()
+  const redelivered = new Set<string>()
   const server = createServer((request, response) => {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
     request.on('end', () => {
-      const { event, id, tab } = JSON.parse(body) as { event: string; id: string; tab: string }
+      const { event, id, tab, redelivered: again } = JSON.parse(body) as { event: string; id: string; tab: string; redelivered: boolean }
+      if (event === 'start' && again && !starts.has(id)) redelivered.add(id)
       const into = event === 'start' ? starts : ends
       into.set(id, [...(into.get(id) ?? []), tab])
       response.writeHead(204, { 'access-control-allow-origin': '*' }).end()
@@ -31,7 +35,7 @@ export async function jobCollector(): Promise<JobLog> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return { starts, ends, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => {
+  return { starts, ends, redelivered, url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections() // browsers keep their connections alive; close() alone would wait for them
     }) }
