@@ -4,14 +4,15 @@ import { HubEvents, type HubEventListener } from './events.ts'
 import { CrossTabExclusiveHub } from './cross-tab-exclusive.ts'
 import { startDedicatedWorker, startSharedWorker } from './default-worker.ts'
 import { claimTabSession, dedicatedWorkerHandle } from './dedicated-mode.ts'
-import { Message, type HubMessage } from './message.ts'
+import { checkHandler, Handlers, messageOf, type LocalSubscription } from './handlers.ts'
+import type { HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
   checkExclusive, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
   checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
-  PROTOCOL_VERSION, type Delivery, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type QoS, type SessionMetrics,
+  PROTOCOL_VERSION, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type QoS, type SessionMetrics,
   type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
@@ -23,14 +24,6 @@ import { openWorkerLink, toHubError, withTimeout, type WorkerHandle, type Worker
 
 const READY_TIMEOUT_MS = 30_000
 const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
-
-interface LocalSubscription extends SubscriptionSpec {
-  handler: MessageHandler
-  /** Exclusive jobs of this subscription run in order, one at a time. */
-  chain: Promise<void>
-  /** A worker accepted it: a new worker gets it with open(); until then its own call sends it. */
-  confirmed?: boolean
-}
 
 /**
  * Opens a hub in this tab. Bad options throw a HubError at once. Where the browser has no
@@ -53,12 +46,11 @@ class TabHub implements Hub {
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
-  private readonly errorListeners = new Set<(error: unknown, message?: HubMessage) => void>()
   private readonly events = new HubEvents()
   private readonly subs = new Map<number, LocalSubscription>()
+  private readonly handlers = new Handlers(this.subs)
   private readonly acks = new PendingAcks()
   private nextId = 1
-  private handlerErrors = 0
   private link: Promise<WorkerLink> | null = null
   private relinkAttempt = 0
   private closed = false
@@ -103,9 +95,7 @@ class TabHub implements Hub {
   }
 
   onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
-    checkHandler(callback)
-    this.errorListeners.add(callback)
-    return () => this.errorListeners.delete(callback)
+    return this.handlers.onError(callback)
   }
 
   on<K extends HubEventType>(type: K, listener: HubEventListener<K>): () => void {
@@ -197,7 +187,7 @@ class TabHub implements Hub {
     this.assertOpen()
     if (options !== undefined && record(options, 'metrics options').all === true) return this.call((remote) => remote.hubMetrics())
     const metrics = await this.call((remote) => remote.metrics())
-    metrics.delivery.handlerErrors = this.handlerErrors
+    metrics.delivery.handlerErrors = this.handlers.errors
     return metrics
   }
 
@@ -303,56 +293,15 @@ class TabHub implements Hub {
       return
     }
     if (event.type === 'warning') {
-      this.reportError(fromWire(event.error))
+      this.handlers.report(fromWire(event.error))
       return
     }
     if (event.type === 'published') {
       for (const { seq, error } of event.results) this.acks.settle(seq, error && fromWire(error))
       return
     }
-    if (event.type === 'event') return this.events.dispatch(event.event, (error) => this.reportError(error))
-    for (const delivery of event.deliveries) {
-      const message = messageOf(delivery)
-      for (const id of delivery.subs) {
-        const sub = this.subs.get(id)
-        if (!sub) continue
-        // The QoS a subscriber sees is at most the QoS it asked for.
-        const own = sub.qos < message.qos ? message.withQos(sub.qos) : message
-        if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
-        else this.runExclusive(sub, delivery.job, own, reply)
-      }
-    }
-    // Handlers started (synchronous ones finished): the worker may send the next batch.
-    reply({ type: 'received' })
-  }
-
-  /** Exclusive work runs one job after another per subscription; the worker hears when each is done. */
-  private runExclusive(sub: LocalSubscription, job: number, message: HubMessage, reply: (event: TabEvent) => void): void {
-    sub.chain = sub.chain.then(async () => {
-      if (this.subs.get(sub.id) !== sub) return // unsubscribed meanwhile: the worker gives the job to another member
-      const error = await this.run(sub.handler, message)
-      reply({ type: 'settled', sub: sub.id, job, ...(error !== undefined && { error: String(error) }) })
-    })
-  }
-
-  /** Runs a handler until it returns or its promise settles; resolves with what it threw, if anything. */
-  private async run(handler: MessageHandler, message: HubMessage): Promise<unknown> {
-    try {
-      await handler(message)
-      return undefined
-    } catch (error) {
-      this.handlerErrors++
-      this.reportError(error, message)
-      return error ?? new Error('handler failed')
-    }
-  }
-
-  private reportError(error: unknown, message?: HubMessage): void {
-    if (this.errorListeners.size === 0) {
-      globalThis.reportError(error)
-      return
-    }
-    for (const listener of this.errorListeners) listener(error, message)
+    if (event.type === 'event') return this.events.dispatch(event.event, (error) => this.handlers.report(error))
+    this.handlers.deliver(event.deliveries, reply)
   }
 
   private setStatus(status: HubStatus, error: HubError | undefined): void {
@@ -361,7 +310,7 @@ class TabHub implements Hub {
     this.lastError = error
     for (const listener of this.statusListeners) listener(status, error)
     // The worker's own 'closed' reaches no tab (the session closes after its last one): this hub's end is told here.
-    if (status === 'closed') this.events.dispatch({ type: 'closed', session: this.openRequest.name, at: Date.now() }, (e) => this.reportError(e))
+    if (status === 'closed') this.events.dispatch({ type: 'closed', session: this.openRequest.name, at: Date.now() }, (e) => this.handlers.report(e))
   }
 }
 
@@ -373,14 +322,6 @@ function specOf({ id, filter, qos, exclusive, options }: LocalSubscription): Sub
 function subscriptionOptions({ noLocal, retainAsPublished, retainHandling }: Record<string, unknown>): SubscriptionOptions | undefined {
   if (noLocal === undefined && retainAsPublished === undefined && retainHandling === undefined) return undefined
   return { noLocal, retainAsPublished, retainHandling } as SubscriptionOptions
-}
-
-function messageOf(delivery: Delivery): Message {
-  return new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true, delivery.properties)
-}
-
-function checkHandler(handler: unknown): void {
-  if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
 }
 
 function closedError(): HubError {
