@@ -2,21 +2,14 @@
 // what it makes moot is accepted and ignored (README says why), the rest is refused by name.
 import { HubError } from './errors.ts'
 import { record } from './options.ts'
-import type { MqttProperties, QoS } from './protocol.ts'
+import type { MqttConnectOptions } from './protocol.ts'
 import type { HubOptions } from './types.ts'
 
-/** The MQTT.js options mqtt-hub understands (names and meaning as in MQTT.js's IClientOptions). */
-export interface IClientOptions {
-  clientId?: string
-  username?: string
-  password?: string
-  keepalive?: number
-  clean?: boolean
-  protocolVersion?: 4 | 5
-  /** Milliseconds to wait for CONNACK. */
-  connectTimeout?: number
-  will?: { topic: string; payload: string | Uint8Array; qos?: QoS; retain?: boolean; properties?: MqttProperties }
-  properties?: MqttProperties
+/**
+ * The MQTT.js options mqtt-hub understands (names and meaning as in MQTT.js's IClientOptions):
+ * the connect options a hub takes anyway, and these.
+ */
+export interface IClientOptions extends MqttConnectOptions {
   /** The first delay before reconnecting; the hub then backs off (with jitter) up to `hub.reconnect.maxDelayMs`. 0 is refused. */
   reconnectPeriod?: number
   /** Don't connect until `client.connect()`. */

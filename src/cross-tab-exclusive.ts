@@ -3,6 +3,7 @@
 // only the holder subscribes, so each message is handled once across tabs.
 import { HubError } from './errors.ts'
 import type { HubEventListener } from './events.ts'
+import { checkHandler } from './handlers.ts'
 import type { HubMessage } from './message.ts'
 import type { HubMessageStream } from './message-stream.ts'
 import { checkExclusive, checkName, checkQos, record } from './options.ts'
@@ -59,7 +60,7 @@ export class CrossTabExclusiveHub implements Hub {
     if (o.exclusive !== true) return this.hub.subscribe(filter, handler, options)
     if (this.closing.signal.aborted) throw new HubError('CLOSED', 'This hub was closed')
     validateTopicFilter(filter)
-    if (typeof handler !== 'function') throw new HubError('INVALID_HANDLER', 'handler must be a function')
+    checkHandler(handler)
     checkQos(o.qos)
     const { group } = checkExclusive(o, filter)!
     const lock = `mqtt-hub:exclusive:${this.name}:${group}`

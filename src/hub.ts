@@ -99,7 +99,7 @@ class TabHub implements Hub {
   }
 
   on<K extends HubEventType>(type: K, listener: HubEventListener<K>): () => void {
-    if (typeof listener !== 'function') throw new HubError('INVALID_HANDLER', 'listener must be a function')
+    checkHandler(listener)
     return this.events.on(type, listener)
   }
 
