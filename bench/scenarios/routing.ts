@@ -1,9 +1,9 @@
 // Routing cost in the worker's own code, in Node: one message routed against 10,000 distinct
 // filters (exact, `+` and `#`, as a fleet-tracking app would hold them), through the topic tree
 // alone and through the SubscriptionRegistry the worker uses (tree walk plus per-tab fan-out).
-import type { QoS } from '../../src/protocol.ts'
-import { SubscriptionRegistry, type BrokerSubscriber } from '../../worker/subscription-registry.ts'
-import { TopicTree } from '../../worker/topic-tree.ts'
+import type { QoS } from '../../src/public-types.ts'
+import { SubscriptionRegistry, type BrokerSubscriber } from '../../worker/routing/subscription-registry.ts'
+import { TopicTree } from '../../worker/routing/topic-tree.ts'
 
 export interface Routing {
   filters: number
