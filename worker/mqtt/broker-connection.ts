@@ -4,7 +4,13 @@ import { HubError } from '../../src/errors.ts'
 import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../../src/public-types.ts'
 import { Backoff } from './backoff.ts'
 import type { PacketIds } from '../session/packet-ids.ts'
+import { writeOwnedPacket } from './mqtt-internals.ts'
 import { TrafficMeter } from './traffic.ts'
+
+/** How a connection attempt reaches the broker: MQTT.js over a WebSocket, or any stream in tests. */
+export type Transport = (url: string, options: IClientOptions) => MqttClient
+
+const webSocketTransport: Transport = (url, options) => mqtt.connect(url, options)
 
 /** Topic aliases the hub accepts from the broker (MQTT 5) unless the app sets `properties.topicAliasMaximum`. */
 const TOPIC_ALIASES_ACCEPTED = 64
@@ -33,10 +39,8 @@ export interface ConnectionListener {
   message(packet: IPublishPacket): Promise<void> | void
   /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
   subscribeAcked(filter: string, reasonCode: number): void
-  /** PUBACK, PUBREC or PUBCOMP for an outgoing QoS 1/2 message. */
+  /** PUBACK, PUBREC or PUBCOMP for a stored QoS 1/2 message: the outbox owns its id and answers PUBREC itself. */
   publishAcked(cmd: 'puback' | 'pubrec' | 'pubcomp', messageId: number, reasonCode: number | undefined): void
-  /** A promise holds back the PUBREL for this id until it settles (the QoS 2 state is being stored). */
-  beforeRelease(messageId: number): Promise<void> | undefined
 }
 
 /** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "your credentials or identity". */
@@ -46,6 +50,8 @@ const REFUSAL_CODES = new Set([1, 2, 4, 5, 0x80, 0x84, 0x85, 0x86, 0x87, 0x8a, 0
  * The one broker connection of a session: a small typed adapter over MQTT.js that owns the
  * reconnect policy. Each attempt gets a fresh MQTT.js client (its `reconnectPeriod` is off), so
  * no state of a dead connection leaks into the next one and callbacks of old clients are ignored.
+ * MQTT.js keeps the transport, the packet codec, keepalive, SUBSCRIBE/UNSUBSCRIBE and incoming
+ * QoS 2; the packet ids, window and acks of stored publishes belong to the session's Publisher.
  */
 export class BrokerConnection {
   private client: MqttClient | null = null
@@ -72,8 +78,9 @@ export class BrokerConnection {
     private readonly options: MqttConnectOptions & { clientId: string },
     private readonly reconnect: ReconnectOptions,
     private readonly listener: ConnectionListener,
-    /** Packet ids, shared with the outbox. */
+    /** Packet ids: the outbox's PUBLISHes and MQTT.js's SUBSCRIBE/UNSUBSCRIBE draw from one allocator. */
     private readonly ids: PacketIds,
+    private readonly transport: Transport = webSocketTransport,
   ) {
     this.backoff = new Backoff(reconnect)
   }
@@ -151,20 +158,15 @@ export class BrokerConnection {
   publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean, properties?: MessageProperties): void {
     const client = this.client
     if (!client?.connected) return
-    // What MQTT.js's publish() does, with our id: its own would take one from the allocator, and
-    // defer the send (and so the id) while it replays its store.
-    const internals = client as unknown as { outgoing: Record<number, unknown>; _sendPacket(packet: Packet): void }
-    internals.outgoing[messageId] = { volatile: false, cmd: 'publish', cb: () => {} }
     const extra = this.protocolVersion === 5 && properties ? { properties } : {}
-    // _sendPacket applies MQTT.js's topic alias (autoAssignTopicAlias) to this packet as well.
-    internals._sendPacket({ cmd: 'publish', topic, payload: payload as unknown as Buffer, qos, retain, dup, messageId, ...extra } as Packet)
+    writeOwnedPacket(client, { cmd: 'publish', topic, payload, qos, retain, dup, messageId, ...extra })
   }
 
-  /** Re-sends the PUBREL of a QoS 2 message the broker has received, after a reconnect [MQTT-4.3.3]. */
+  /** PUBREL for a QoS 2 message the broker has received (PUBREC), sent once its state is stored, and again after a reconnect [MQTT-4.3.3]. */
   release(messageId: number): void {
     const client = this.client
     if (!client?.connected) return
-    ;(client as unknown as { _sendPacket(packet: Packet): void })._sendPacket({ cmd: 'pubrel', qos: 2, messageId } as Packet)
+    writeOwnedPacket(client, { cmd: 'pubrel', messageId })
   }
 
   async close(): Promise<void> {
@@ -189,9 +191,8 @@ export class BrokerConnection {
   private attempt(): void {
     this.timer = undefined
     this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
-    const client = mqtt.connect(this.url, this.clientOptions())
+    const client = this.transport(this.url, this.clientOptions())
     this.client = client
-    this.holdReleases(client)
     client.on('connect', (connack) => {
       this.connectionSeq++
       this.traffic.reconnects = this.connectionSeq - 1 // as inspect() counts them
@@ -241,21 +242,6 @@ export class BrokerConnection {
     })
   }
 
-  /**
-   * MQTT.js answers a PUBREC with PUBREL at once; the outbox must first have stored that the
-   * broker has the message, or a crash in between would publish it a second time after restart.
-   */
-  private holdReleases(client: MqttClient): void {
-    const target = client as unknown as { _sendPacket(packet: Packet, ...rest: unknown[]): void }
-    const send = target._sendPacket.bind(client)
-    target._sendPacket = (packet, ...rest) => {
-      const stored = packet.cmd === 'pubrel' && packet.messageId !== undefined ? this.listener.beforeRelease(packet.messageId) : undefined
-      if (!stored) return send(packet, ...rest)
-      stored.then(() => {
-        if (client === this.client && client.connected) send(packet, ...rest)
-      }, () => send(packet, ...rest))
-    }
-  }
 
   private onClosed(client: MqttClient): void {
     const wasConnected = this.connectedAt > 0

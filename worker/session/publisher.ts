@@ -14,6 +14,9 @@ interface VolatilePublish {
   reject(error: HubError): void
 }
 
+/** A stored record with the packet id it is being sent with. */
+type Sending = OutboxRecord & { messageId: number }
+
 /** QoS 0 publishes held in memory while offline (MQTT.js's `queueQoSZero`), oldest dropped past this. */
 const VOLATILE_LIMIT = 10_000
 /**
@@ -99,14 +102,15 @@ export class Publisher {
     this.qos2Window = protocolVersion === 5 ? this.window : QOS2_WINDOW_3_1_1
     this.inFlight.clear()
     for (const record of this.outbox.records.values()) {
-      const resumable = sessionPresent && record.messageId !== null && this.ids.hold(record.messageId)
+      const id = sessionPresent ? record.messageId : null
+      const resumed = id !== null && this.ids.hold(id) ? Object.assign(record, { messageId: id }) : null
       if (record.state === 'pubrel') {
         // The broker has the message since its PUBREC: release it again [MQTT-4.3.3], or, if the
         // session is gone, the flow is over for the broker; never publish it a second time.
-        if (resumable) this.sendRelease(record)
+        if (resumed) this.sendRelease(resumed)
         else this.complete(record)
-      } else if (resumable) {
-        this.sendStored(record, true)
+      } else if (resumed) {
+        this.sendStored(resumed, true)
       } else {
         record.messageId = null
       }
@@ -130,13 +134,22 @@ export class Publisher {
       this.complete(record, new HubError('PUBLISH_FAILED', `The broker refused the publish to "${record.topic}" (reason code ${reasonCode})`, reasonCode))
     } else if (cmd === 'puback' || cmd === 'pubcomp') {
       this.complete(record)
+    } else {
+      this.received(record, messageId)
     }
   }
 
-  /** Before MQTT.js sends the PUBREL answering a PUBREC: the record must say "pubrel" on disk first. */
-  beforeRelease(messageId: number): Promise<void> | undefined {
-    const record = this.inFlight.get(messageId)
-    return record && record.state !== 'pubrel' ? this.outbox.released(record) : undefined
+  /**
+   * PUBREC: the broker has the message. The record says "pubrel" on disk before the PUBREL
+   * leaves, or a crash in between would publish it a second time after a restart [MQTT-4.3.3].
+   */
+  private received(record: OutboxRecord, messageId: number): void {
+    const connection = this.connection.connectionSeq
+    const stored = record.state === 'pubrel' ? Promise.resolve() : this.outbox.released(record)
+    // Not stored (IndexedDB failed): release anyway; the broker holds the message either way.
+    void stored.catch(() => {}).then(() => {
+      if (this.connection.connectionSeq === connection && this.inFlight.get(messageId) === record) this.connection.release(messageId)
+    })
   }
 
   /** Sends stored records that have no packet id yet, in order, while the window has room. */
@@ -146,7 +159,7 @@ export class Publisher {
       return
     }
     if (!this.connection.isConnected) return
-    const batch: OutboxRecord[] = []
+    const batch: Sending[] = []
     let qos2 = 0
     for (const record of this.inFlight.values()) if (record.qos === 2) qos2++
     let next = 0
@@ -159,8 +172,7 @@ export class Publisher {
       if (record.qos === 2 && qos2++ >= this.qos2Window) break // in order: nothing overtakes it
       const id = this.ids.claim()
       if (id === null) break
-      record.messageId = id
-      batch.push(record)
+      batch.push(Object.assign(record, { messageId: id }))
       next++
     }
     this.queue.splice(0, next)
@@ -178,7 +190,7 @@ export class Publisher {
       if (this.connection.connectionSeq === connection && this.connection.isConnected) {
         for (const record of batch) if (this.outbox.records.has(record.seq)) this.sendStored(record, false)
       } else {
-        for (const record of batch) record.messageId = null
+        for (const record of batch) (record as OutboxRecord).messageId = null // sent later, with a new id
       }
       if (this.pumpAgain) {
         this.pumpAgain = false
@@ -187,14 +199,14 @@ export class Publisher {
     })
   }
 
-  private sendStored(record: OutboxRecord, dup: boolean): void {
-    this.inFlight.set(record.messageId!, record)
-    this.connection.publishWithId(record.topic, record.payload, record.qos, record.retain, record.messageId!, dup, record.properties)
+  private sendStored(record: Sending, dup: boolean): void {
+    this.inFlight.set(record.messageId, record)
+    this.connection.publishWithId(record.topic, record.payload, record.qos, record.retain, record.messageId, dup, record.properties)
   }
 
-  private sendRelease(record: OutboxRecord): void {
-    this.inFlight.set(record.messageId!, record)
-    this.connection.release(record.messageId!)
+  private sendRelease(record: Sending): void {
+    this.inFlight.set(record.messageId, record)
+    this.connection.release(record.messageId)
   }
 
   private complete(record: OutboxRecord, error?: HubError): void {

@@ -253,9 +253,6 @@ export class Session implements ConnectionListener {
     this.publisherReady?.acked(cmd, messageId, reasonCode)
   }
 
-  beforeRelease(messageId: number): Promise<void> | undefined {
-    return this.publisherReady?.beforeRelease(messageId)
-  }
 
   /** Routes one message; returns a promise when exclusive QoS 1/2 work must reach the inbox before the ack. */
   message(packet: IPublishPacket): Promise<void> | void {
