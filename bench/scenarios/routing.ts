@@ -4,6 +4,7 @@
 import type { QoS } from '../../src/public-types.ts'
 import { SubscriptionRegistry, type BrokerSubscriber } from '../../worker/routing/subscription-registry.ts'
 import { TopicTree } from '../../worker/routing/topic-tree.ts'
+import type { MessageSubscriber } from '../../worker/routing/subscriber.ts'
 
 export interface Routing {
   filters: number
@@ -51,8 +52,9 @@ export function measureRouting(): Routing {
   const treeMatchesPerS = rate(topics, (topic) => tree.match(topic, () => visits++))
 
   const offline: BrokerSubscriber = { isConnected: false, subscribe() {}, unsubscribe: async () => {} }
-  const registry = new SubscriptionRegistry<number>(offline)
-  filters.forEach((filter, i) => void registry.add({ tab: i % TABS, id: i, filter, qos: 0 as QoS }))
+  const registry = new SubscriptionRegistry(offline)
+  const tabs: MessageSubscriber[] = Array.from({ length: TABS }, () => ({ receive: () => {} }))
+  filters.forEach((filter, i) => void registry.add({ subscriber: tabs[i % TABS]!, id: i, filter, qos: 0 as QoS }))
   const registryRoutesPerS = rate(topics, (topic) => registry.route(topic, false, undefined, () => visits++))
 
   let matched = 0

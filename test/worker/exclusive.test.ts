@@ -204,30 +204,32 @@ describe('exclusive groups', () => {
 
 describe('ExclusiveGroup and broker re-sends', () => {
   const spec = { group: 'g', balance: 'sticky' as const, timeoutMs: 30_000, retries: 0 }
-  const bytes = (s: string) => new TextEncoder().encode(s)
+  /** A QoS 1 message with packet id `id`, as connection `connection` received it. */
+  const message = (payload: string, id: number, connection: number, justConnected = false) =>
+    ({ topic: 'j', payload: new TextEncoder().encode(payload), qos: 1 as const, retain: false, packetId: id, connection, justConnected })
 
   function groupWithMember() {
     const got: Delivery[] = []
     const group = new ExclusiveGroup('s', 'g', 'j', spec, null)
-    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {} }, id: 1, outstanding: new Set(), stalled: false })
+    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {}, warn: () => {} }, id: 1, outstanding: new Set(), stalled: false })
     return { group, got }
   }
 
   it('drops a QoS 1 message the broker sends again after a reconnect: same packet id, topic and payload [MQTT-4.4.0-1]', () => {
     const { group, got } = groupWithMember()
-    group.offer('j', bytes('a'), 1, false, 7, 1)
-    group.offer('j', bytes('a'), 1, false, 7, 2) // re-sent on the next connection (aedes: without DUP)
-    group.offer('j', bytes('b'), 1, false, 7, 2) // the id reused for another message
-    group.offer('j', bytes('a'), 1, false, 8, 2) // another id
+    group.receive(message('a', 7, 1))
+    group.receive(message('a', 7, 2)) // re-sent on the next connection (aedes: without DUP)
+    group.receive(message('b', 7, 2)) // the id reused for another message
+    group.receive(message('a', 8, 2)) // another id
     expect(got.map((d) => new TextDecoder().decode(d.payload))).toEqual(['a', 'b', 'a'])
     expect(group.metrics.duplicates).toBe(1)
   })
 
   it('keeps an identical message under a reused id on the same connection once it is past its first seconds', () => {
     const { group, got } = groupWithMember()
-    group.offer('j', bytes('tick'), 1, false, 7, 1)
-    group.offer('j', bytes('tick'), 1, false, 7, 1, false)
-    group.offer('j', bytes('tick'), 1, false, 7, 1, true) // in a connection's first seconds: a re-send
+    group.receive(message('tick', 7, 1))
+    group.receive(message('tick', 7, 1, false))
+    group.receive(message('tick', 7, 1, true)) // in a connection's first seconds: a re-send
     expect(got).toHaveLength(2)
   })
 })

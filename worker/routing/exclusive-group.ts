@@ -1,14 +1,18 @@
+import type { WireError } from '../../src/errors.ts'
 import type { Delivery } from '../../src/protocol.ts'
-import type { ExclusiveSpec, MessageProperties, QoS } from '../../src/public-types.ts'
+import type { ExclusiveSpec, MessageFields } from '../../src/public-types.ts'
 import type { ExclusiveMetrics } from '../../src/reports.ts'
 import type { Inbox } from '../storage/inbox.ts'
 import type { InboxRecord } from '../storage/hub-db.ts'
+import type { InboundMessage, MessageSubscriber } from './subscriber.ts'
 
 /** Where a member's work goes: the tab's delivery queue. */
 export interface MemberTab {
   deliver(delivery: Delivery): void
   /** Takes back the subscription's jobs queued and not yet sent to the tab. */
   withdraw(sub: number): void
+  /** A problem of the group's that the member's app should hear of (the inbox is full). */
+  warn(error: WireError): void
 }
 
 export interface Member {
@@ -21,14 +25,9 @@ export interface Member {
   stalled: boolean
 }
 
-interface Job {
+/** A message of the group; its MQTT 5 properties are kept, so that an exclusive responder can answer a request. */
+interface Job extends Readonly<MessageFields> {
   readonly id: number
-  readonly topic: string
-  readonly payload: Uint8Array
-  readonly qos: QoS
-  readonly retain: boolean
-  /** MQTT 5: kept, so that an exclusive responder can answer a request. */
-  readonly properties?: MessageProperties
   /** Inbox key of a QoS 1/2 message, deleted once handled. */
   key: number | null
   member: Member | null
@@ -53,7 +52,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * crashed, unsubscribed) or finishes nothing within `timeoutMs` go to another member, marked
  * redelivered. QoS 1/2 messages are in the inbox from before the broker's ack until settled.
  */
-export class ExclusiveGroup {
+export class ExclusiveGroup implements MessageSubscriber {
   readonly members: Member[] = []
   private readonly queue: Job[] = []
   private readonly jobs = new Map<number, Job>()
@@ -84,14 +83,10 @@ export class ExclusiveGroup {
     return this.jobs.size
   }
 
-  /**
-   * A message for the group. Returns a promise when it is being written to the inbox: ack the
-   * broker after it. `connection` counts the broker connections; 0 is an earlier worker's.
-   */
-  offer(
-    topic: string, payload: Uint8Array, qos: QoS, retain: boolean, messageId?: number, connection = 1, justConnected = false, properties?: MessageProperties,
-  ): Promise<void> | undefined {
-    if (qos > 0 && messageId !== undefined && this.isResent(messageId, topic, payload, connection, justConnected)) {
+  /** A message for the group. Returns a promise while it is being written to the inbox: the broker is acked after it. */
+  receive(message: InboundMessage): Promise<void> | undefined {
+    const { topic, payload, qos, retain, properties, packetId: messageId } = message
+    if (qos > 0 && messageId !== undefined && this.isResent(messageId, topic, payload, message.connection, message.justConnected)) {
       this.metrics.duplicates++
       return undefined
     }

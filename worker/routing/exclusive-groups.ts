@@ -1,11 +1,11 @@
-import { HubError } from '../../src/errors.ts'
+import { HubError, toWire } from '../../src/errors.ts'
 import type { SubscriptionSpec } from '../../src/protocol.ts'
 import type { ExclusiveSpec, QoS } from '../../src/public-types.ts'
 import type { SessionMetrics } from '../../src/reports.ts'
 import { ExclusiveGroup, type Member, type MemberTab } from './exclusive-group.ts'
 import type { HubDatabase } from '../storage/hub-db.ts'
 import type { Inbox } from '../storage/inbox.ts'
-import type { SubscriptionRegistry, TabSubscription } from './subscription-registry.ts'
+import type { RoutedSubscription, SubscriptionRegistry } from './subscription-registry.ts'
 
 export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'sticky', timeoutMs: 30_000, retries: 0 }
 
@@ -16,18 +16,15 @@ export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'stic
  * that starts on a persistent session (`clean: false`) routes the broker's queued messages to
  * them before any tab is back.
  */
-export class ExclusiveGroups<Subscriber> {
+export class ExclusiveGroups {
   private readonly groups = new Map<string, ExclusiveGroup>()
-  private readonly anchors = new Map<ExclusiveGroup, TabSubscription<Subscriber>>()
+  private readonly anchors = new Map<ExclusiveGroup, RoutedSubscription>()
 
   constructor(
     private readonly session: string,
-    private readonly registry: SubscriptionRegistry<Subscriber>,
+    private readonly registry: SubscriptionRegistry,
     private readonly db: HubDatabase | null,
     private readonly inbox: Inbox | null,
-    private readonly warn: (group: ExclusiveGroup, error: HubError) => void,
-    /** How a group appears among the registry's subscribers. */
-    private readonly asSubscriber: (group: ExclusiveGroup) => Subscriber,
   ) {}
 
   /** Makes the tab's subscription a member of its group, creating the group if needed. */
@@ -72,10 +69,13 @@ export class ExclusiveGroups<Subscriber> {
 
   private async create(name: string, filter: string, qos: QoS, spec: ExclusiveSpec): Promise<ExclusiveGroup> {
     const group = new ExclusiveGroup(this.session, name, filter, spec, this.inbox)
-    group.onNotDurable = () => this.warn(group, new HubError('PUBLISH_FAILED',
-      `Exclusive group "${name}": the inbox is full (${this.inbox?.limit} messages); a message is kept in memory only`))
+    group.onNotDurable = () => {
+      const warning = toWire(new HubError('PUBLISH_FAILED',
+        `Exclusive group "${name}": the inbox is full (${this.inbox?.limit} messages); a message is kept in memory only`))
+      for (const member of group.members) member.tab.warn(warning)
+    }
     this.groups.set(name, group)
-    const anchor: TabSubscription<Subscriber> = { tab: this.asSubscriber(group), id: 0, filter, qos }
+    const anchor: RoutedSubscription = { subscriber: group, id: 0, filter, qos }
     this.anchors.set(group, anchor)
     void this.db?.put('groups', { session: this.session, group: name, filter, qos }).catch(() => {})
     await Promise.all([this.registry.add(anchor), group.restore()])

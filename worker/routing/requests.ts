@@ -2,7 +2,8 @@ import type { IPublishPacket } from 'mqtt'
 import { HubError } from '../../src/errors.ts'
 import type { Delivery, PublishRequest, RequestRequest } from '../../src/protocol.ts'
 import type { MessageProperties } from '../../src/public-types.ts'
-import type { TabSubscription } from './subscription-registry.ts'
+import type { InboundMessage, MessageSubscriber } from './subscriber.ts'
+import type { RoutedSubscription } from './subscription-registry.ts'
 
 /** The PUBLISH properties a tab sees: the broker's subscription identifiers and topic aliases are the worker's business. */
 export function receivedProperties(properties: IPublishPacket['properties']): MessageProperties | undefined {
@@ -31,7 +32,7 @@ export interface RequestSession {
   readonly clientId: string
   readonly protocolVersion: 4 | 5
   /** Subscribes the reply topic for the requests (counted like a tab's subscription). */
-  subscribe(sub: TabSubscription<Requests>): Promise<void>
+  subscribe(sub: RoutedSubscription): Promise<void>
   publish(request: PublishRequest): Promise<unknown>
 }
 
@@ -42,7 +43,7 @@ const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(1
  * at the first request and kept; each request gets random correlation data, and its answer
  * goes back to the requesting tab alone (as the result of its call) [MQTT-4.10].
  */
-export class Requests {
+export class Requests implements MessageSubscriber {
   private readonly pending = new Map<string, Pending>()
   private replySubscribed: Promise<void> | null = null
 
@@ -56,7 +57,7 @@ export class Requests {
     if (this.session.protocolVersion !== 5) {
       throw new HubError('MQTT5_REQUIRED', 'request() needs MQTT 5 (response topic and correlation data); open the hub with mqtt.protocolVersion 5')
     }
-    this.replySubscribed ??= this.session.subscribe({ tab: this, id: 0, filter: this.replyTopic, qos: 1 }).catch((error: unknown) => {
+    this.replySubscribed ??= this.session.subscribe({ subscriber: this, id: 0, filter: this.replyTopic, qos: 1 }).catch((error: unknown) => {
       this.replySubscribed = null // the next request tries again
       throw error
     })
@@ -83,14 +84,15 @@ export class Requests {
   }
 
   /** A message on the reply topic: the answer to one pending request, or a late one (dropped). */
-  answer(delivery: Delivery): void {
-    const data = delivery.properties?.correlationData
+  receive(message: InboundMessage): void {
+    const data = message.properties?.correlationData
     const key = data && hex(data)
     const pending = key === undefined ? undefined : this.pending.get(key)
     if (!pending) return
     clearTimeout(pending.timer)
     this.pending.delete(key!)
-    pending.resolve(delivery)
+    const { topic, payload, qos, retain, properties } = message
+    pending.resolve({ subs: [], topic, payload, qos, retain, ...(properties && { properties }) })
   }
 
   close(): void {

@@ -1,10 +1,15 @@
 import { HubError } from '../../src/errors.ts'
 import type { QoS, SubscriptionOptions } from '../../src/public-types.ts'
+import type { MessageSubscriber } from './subscriber.ts'
 import { TopicTree } from './topic-tree.ts'
 
-/** One `hub.subscribe()` of one tab. */
-export interface TabSubscription<Tab> {
-  readonly tab: Tab
+/**
+ * One claim on a broker subscription: a tab's `subscribe()`, an exclusive group's own
+ * subscription, or the request helper's reply topic. The registry counts them per filter.
+ */
+export interface RoutedSubscription {
+  readonly subscriber: MessageSubscriber
+  /** The subscriber's own id for it (a tab's subscription id), passed back with each message. */
   readonly id: number
   readonly filter: string
   readonly qos: QoS
@@ -25,20 +30,20 @@ interface Waiter {
 }
 
 /** The broker-side subscription for one filter, shared by every tab subscription of that filter. */
-class FilterEntry<Tab> {
-  readonly subs = new Set<TabSubscription<Tab>>()
+class FilterEntry {
+  readonly subs = new Set<RoutedSubscription>()
   /** QoS the hub asked the broker for and got a SUBACK; null when the broker holds nothing. */
   held: QoS | null = null
   /** QoS the broker granted (it may grant less than asked). */
   granted: QoS | null = null
   /** The SUBSCRIBE or UNSUBSCRIBE in flight: one at a time per filter. */
-  inFlight: { kind: 'subscribe'; qos: QoS; generation: Set<TabSubscription<Tab>> } | { kind: 'unsubscribe' } | null = null
+  inFlight: { kind: 'subscribe'; qos: QoS; generation: Set<RoutedSubscription> } | { kind: 'unsubscribe' } | null = null
   /** Subscriptions that still need the broker to send them the retained messages. */
-  readonly fresh = new Set<TabSubscription<Tab>>()
+  readonly fresh = new Set<RoutedSubscription>()
   /** Subscriptions whose `subscribe()` waits for the SUBACK. */
-  readonly waiters = new Map<TabSubscription<Tab>, Waiter>()
+  readonly waiters = new Map<RoutedSubscription, Waiter>()
   /** Who receives retained copies (RETAIN=1) the broker sends after the latest SUBACK. */
-  generation = new Set<TabSubscription<Tab>>()
+  generation = new Set<RoutedSubscription>()
   /** Order of the latest SUBACK among all filters (retained copies belong to the newest). */
   ackSeq = 0
   /** A message matching the filter arrived since the latest SUBACK: the retained set may have changed. */
@@ -65,11 +70,11 @@ const MAX_SUBSCRIPTION_IDENTIFIER = 268_435_455
  * [MQTT-3.8.4-3], routed to it alone, unless no message matched the filter since the last SUBACK
  * (then the broker's retained set is what the holders got, and the newcomer joins their SUBACK).
  */
-export class SubscriptionRegistry<Tab> {
-  private readonly entries = new TopicTree<FilterEntry<Tab>>()
-  private readonly byFilter = new Map<string, FilterEntry<Tab>>()
+export class SubscriptionRegistry {
+  private readonly entries = new TopicTree<FilterEntry>()
+  private readonly byFilter = new Map<string, FilterEntry>()
   /** MQTT 5: subscription identifier → the filter and who gets that SUBSCRIBE's retained copies. */
-  private readonly byIdentifier = new Map<number, { entry: FilterEntry<Tab>; generation: Set<TabSubscription<Tab>> }>()
+  private readonly byIdentifier = new Map<number, { entry: FilterEntry; generation: Set<RoutedSubscription> }>()
   private ackSeq = 0
   private nextIdentifier = 1
   private useIdentifiers = false
@@ -90,7 +95,7 @@ export class SubscriptionRegistry<Tab> {
   }
 
   /** Resolves when the broker granted it, or at once while offline (it is sent on connect). */
-  add(sub: TabSubscription<Tab>): Promise<void> {
+  add(sub: RoutedSubscription): Promise<void> {
     let entry = this.byFilter.get(sub.filter)
     if (entry && !sameOptions(entry.options, sub.options ?? {})) {
       // One filter is one broker subscription: its options cannot differ per tab.
@@ -98,7 +103,7 @@ export class SubscriptionRegistry<Tab> {
         `"${sub.filter}" is already subscribed with other subscription options (noLocal, retainAsPublished, retainHandling)`))
     }
     if (!entry) {
-      entry = new FilterEntry<Tab>(sub.filter, sub.options)
+      entry = new FilterEntry(sub.filter, sub.options)
       this.byFilter.set(sub.filter, entry)
       this.entries.add(sub.filter, entry)
     }
@@ -121,7 +126,7 @@ export class SubscriptionRegistry<Tab> {
     return done
   }
 
-  remove(sub: TabSubscription<Tab>): void {
+  remove(sub: RoutedSubscription): void {
     const entry = this.byFilter.get(sub.filter)
     if (!entry?.subs.delete(sub)) return
     entry.fresh.delete(sub)
@@ -188,7 +193,7 @@ export class SubscriptionRegistry<Tab> {
    * the topic tree finds every matching filter. RETAIN=1 copies only answer a SUBSCRIBE
    * [MQTT-3.3.1-9]: they go to that SUBSCRIBE's generation alone.
    */
-  route(topic: string, retain: boolean, identifiers: number | number[] | undefined, visit: (sub: TabSubscription<Tab>) => void): void {
+  route(topic: string, retain: boolean, identifiers: number | number[] | undefined, visit: (sub: RoutedSubscription) => void): void {
     const targets = this.useIdentifiers && identifiers !== undefined
       ? (typeof identifiers === 'number' ? [identifiers] : identifiers).map((id) => this.byIdentifier.get(id)).filter((t) => t !== undefined)
       : []
@@ -200,7 +205,7 @@ export class SubscriptionRegistry<Tab> {
       }
       return
     }
-    let newest: FilterEntry<Tab> | undefined
+    let newest: FilterEntry | undefined
     this.entries.match(topic, (entry) => {
       entry.dirty = true
       if (!retain) for (const sub of entry.subs) visit(sub)
@@ -210,7 +215,7 @@ export class SubscriptionRegistry<Tab> {
   }
 
   /** Sends the one packet that brings the broker closer to what the tabs want, if any. */
-  private reconcile(entry: FilterEntry<Tab>): void {
+  private reconcile(entry: FilterEntry): void {
     if (entry.inFlight || !this.broker.isConnected) return
     const wanted = entry.wantedQos()
     if (wanted === null) return this.release(entry)
@@ -221,7 +226,7 @@ export class SubscriptionRegistry<Tab> {
     this.broker.subscribe(entry.filter, wanted, this.allocateIdentifier(entry, generation), entry.options)
   }
 
-  private release(entry: FilterEntry<Tab>): void {
+  private release(entry: FilterEntry): void {
     if (entry.held === null) {
       this.forget(entry)
       return
@@ -237,13 +242,13 @@ export class SubscriptionRegistry<Tab> {
     })
   }
 
-  private forget(entry: FilterEntry<Tab>): void {
+  private forget(entry: FilterEntry): void {
     this.byFilter.delete(entry.filter)
     this.entries.remove(entry.filter, entry)
     for (const identifier of entry.identifiers) this.byIdentifier.delete(identifier)
   }
 
-  private allocateIdentifier(entry: FilterEntry<Tab>, generation: Set<TabSubscription<Tab>>): number | undefined {
+  private allocateIdentifier(entry: FilterEntry, generation: Set<RoutedSubscription>): number | undefined {
     if (!this.useIdentifiers) return undefined
     const identifier = this.nextIdentifier
     this.nextIdentifier = identifier >= MAX_SUBSCRIPTION_IDENTIFIER ? 1 : identifier + 1

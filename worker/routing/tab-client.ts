@@ -1,13 +1,15 @@
-import { toWire, type HubError } from '../../src/errors.ts'
+import { toWire, type HubError, type WireError } from '../../src/errors.ts'
 import type { Delivery, PublishedEvent, TabEvent, WorkerEvent } from '../../src/protocol.ts'
 import type { QueueLimits } from '../../src/public-types.ts'
 import type { DeliveryMetrics } from '../../src/reports.ts'
 import { DeliveryQueue } from './delivery-queue.ts'
-import type { ExclusiveGroup, Member } from './exclusive-group.ts'
-import type { TabSubscription } from './subscription-registry.ts'
+import type { ExclusiveGroup, Member, MemberTab } from './exclusive-group.ts'
+import type { InboundMessage, MessageSubscriber } from './subscriber.ts'
+import type { RoutedSubscription } from './subscription-registry.ts'
 
 /** A tab's subscription; an exclusive one is a member of its group instead of a registry entry. */
-export interface TabSub extends TabSubscription<TabClient> {
+export interface TabSub extends RoutedSubscription {
+  readonly subscriber: TabClient
   exclusive?: { group: ExclusiveGroup; member: Member }
 }
 
@@ -26,7 +28,7 @@ const WINDOW_BYTES = 4 * 1024 * 1024
  * stalled: its oldest QoS 0 messages are dropped (counted, and reported to it when it reads
  * again) and its exclusive work goes to other members.
  */
-export class TabClient {
+export class TabClient implements MessageSubscriber, MemberTab {
   private static opened = 0
   /** Names this hub in inspections. */
   readonly id = ++TabClient.opened
@@ -49,10 +51,6 @@ export class TabClient {
     this.acks.push({ seq, ...(error && { error: toWire(error) }) })
     this.schedule()
   }
-  /** Set by the session: an exclusive handler of this tab finished. */
-  onSettled: (sub: TabSub, job: number, failed: boolean) => void = () => {}
-  /** Set by the session: the queue overflowed, the tab does not keep up. */
-  onStalled: () => void = () => {}
 
   constructor(private readonly events: MessagePort, limits: QueueLimits) {
     this.queue = new DeliveryQueue(limits)
@@ -61,8 +59,9 @@ export class TabClient {
       if (data.type === 'received') this.received()
       else if (data.type === 'visibility') this.visible = data.visible === true
       else {
-        const found = this.subs.get(data.sub)
-        if (found) this.onSettled(found, data.job, data.error !== undefined)
+        // An exclusive handler of this tab finished.
+        const exclusive = this.subs.get(data.sub)?.exclusive
+        exclusive?.group.settled(exclusive.member, data.job, data.error !== undefined)
       }
     }
   }
@@ -82,6 +81,17 @@ export class TabClient {
     this.events.postMessage(event)
   }
 
+  /** Something no call of this tab caused (its exclusive group's inbox is full, say). */
+  warn(error: WireError): void {
+    this.send({ type: 'warning', error })
+  }
+
+  /** A message for this tab's plain subscriptions `subs`: one delivery, whatever their number. */
+  receive(message: InboundMessage, subs: number[]): void {
+    const { topic, payload, qos, retain, properties } = message
+    this.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
+  }
+
   deliver(delivery: Delivery): void {
     const dropped = this.queue.push(delivery)
     if (dropped > 0) {
@@ -89,7 +99,8 @@ export class TabClient {
       if (!this.stalled) {
         this.stalled = true
         this.stalls++
-        this.onStalled()
+        // It does not keep up: its exclusive work goes to members that do.
+        for (const sub of this.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
       }
     }
     this.schedule()

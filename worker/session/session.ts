@@ -4,7 +4,6 @@ import type { Delivery, PublishRequest, RequestRequest, StatusEvent, Subscriptio
 import type { HubEvent, HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../../src/public-types.ts'
 import type { DeliveryMetrics, HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from '../mqtt/broker-connection.ts'
-import { ExclusiveGroup } from '../routing/exclusive-group.ts'
 import { ExclusiveGroups } from '../routing/exclusive-groups.ts'
 import { persistedValue, type HubDatabase } from '../storage/hub-db.ts'
 import type { Inbox } from '../storage/inbox.ts'
@@ -13,11 +12,9 @@ import { Outbox, type OutboxLimits } from '../storage/outbox.ts'
 import { PacketIds } from './packet-ids.ts'
 import { receivedProperties, Requests } from '../routing/requests.ts'
 import { Publisher, type AckListener } from './publisher.ts'
+import type { InboundMessage, MessageSubscriber } from '../routing/subscriber.ts'
 import { SubscriptionRegistry } from '../routing/subscription-registry.ts'
 import type { TabClient, TabSub } from '../routing/tab-client.ts'
-
-/** Who a broker subscription is for: a tab, an exclusive group (which picks one member), or the request helper's reply topic. */
-type Subscriber = TabClient | ExclusiveGroup | Requests
 
 /** A session's event without its name and time, which the session adds. */
 export type SessionEvent = HubEvent extends infer E ? (E extends HubEvent ? Omit<E, 'session' | 'at'> : never) : never
@@ -41,8 +38,8 @@ export interface SessionConfig {
  */
 export class Session implements ConnectionListener {
   readonly tabs = new Set<TabClient>()
-  private readonly registry: SubscriptionRegistry<Subscriber>
-  private readonly groups: ExclusiveGroups<Subscriber>
+  private readonly registry: SubscriptionRegistry
+  private readonly groups: ExclusiveGroups
   private readonly connection: BrokerConnection
   private statusEvent: StatusEvent = { type: 'status', status: 'connecting' }
   private readonly ownership = new AbortController()
@@ -57,10 +54,8 @@ export class Session implements ConnectionListener {
   private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
     this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
     this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
-    this.registry = new SubscriptionRegistry<Subscriber>(this.connection)
-    this.groups = new ExclusiveGroups<Subscriber>(name, this.registry, storage.db, storage.inbox, (group, error) => {
-      for (const member of group.members) (member.tab as TabClient).send({ type: 'warning', error: { code: error.code, message: error.message } })
-    }, (group) => group)
+    this.registry = new SubscriptionRegistry(this.connection)
+    this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox)
     this.requests = new Requests({
       clientId,
       protocolVersion: this.connection.protocolVersion,
@@ -129,11 +124,6 @@ export class Session implements ConnectionListener {
 
   addTab(tab: TabClient): void {
     this.tabs.add(tab)
-    tab.onSettled = (sub, job, failed) => sub.exclusive?.group.settled(sub.exclusive.member, job, failed)
-    // A tab that stopped reading: its exclusive work goes to members that keep up.
-    tab.onStalled = () => {
-      for (const sub of tab.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
-    }
   }
 
   /** Releases everything the tab held (its exclusive work goes to other members). Returns true when no tab is left. */
@@ -146,7 +136,7 @@ export class Session implements ConnectionListener {
 
   async subscribe(tab: TabClient, spec: SubscriptionSpec): Promise<void> {
     if (tab.subs.has(spec.id)) throw new HubError('INVALID_OPTIONS', `Subscription id ${spec.id} is already in use`)
-    const sub: TabSub = { tab, id: spec.id, filter: spec.filter, qos: spec.qos, ...(spec.options && { options: spec.options }) }
+    const sub: TabSub = { subscriber: tab, id: spec.id, filter: spec.filter, qos: spec.qos, ...(spec.options && { options: spec.options }) }
     tab.subs.set(spec.id, sub)
     try {
       if (spec.exclusive) sub.exclusive = await this.groups.join(tab, { ...spec, exclusive: spec.exclusive })
@@ -254,35 +244,36 @@ export class Session implements ConnectionListener {
   }
 
 
-  /** Routes one message; returns a promise when exclusive QoS 1/2 work must reach the inbox before the ack. */
+  /**
+   * Routes one message: each subscriber it matches receives it once, with the ids of its
+   * subscriptions it matched. Returns a promise while exclusive QoS 1/2 work is written to the
+   * inbox, before the broker's ack.
+   */
   message(packet: IPublishPacket): Promise<void> | void {
-    // A compact copy: the received Buffer may be a view into a larger frame, and postMessage would clone it all.
-    const payload = new Uint8Array(packet.payload as Uint8Array)
-    const { topic, qos, retain } = packet
+    const message: InboundMessage = {
+      topic: packet.topic,
+      // A compact copy: the received Buffer may be a view into a larger frame, and postMessage would clone it all.
+      payload: new Uint8Array(packet.payload as Uint8Array),
+      qos: packet.qos,
+      retain: packet.retain,
+      ...(packet.messageId !== undefined && { packetId: packet.messageId }),
+      connection: this.connection.connectionSeq,
+      justConnected: this.connection.justConnected,
+    }
     const properties = receivedProperties(packet.properties)
-    const subsByTab = new Map<TabClient, number[]>()
-    let groups: ExclusiveGroup[] | undefined
-    this.registry.route(topic, retain, packet.properties?.subscriptionIdentifier, (sub) => {
-      if (sub.tab instanceof Requests) {
-        sub.tab.answer({ subs: [], topic, payload, qos, retain, ...(properties && { properties }) })
-        return
-      }
-      if (sub.tab instanceof ExclusiveGroup) {
-        groups ??= []
-        groups.push(sub.tab)
-        return
-      }
-      const ids = subsByTab.get(sub.tab)
+    if (properties) message.properties = properties
+    const matched = new Map<MessageSubscriber, number[]>()
+    this.registry.route(message.topic, message.retain, packet.properties?.subscriptionIdentifier, (sub) => {
+      const ids = matched.get(sub.subscriber)
       if (ids) ids.push(sub.id)
-      else subsByTab.set(sub.tab, [sub.id])
+      else matched.set(sub.subscriber, [sub.id])
     })
-    for (const [tab, subs] of subsByTab) tab.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
-    if (!groups) return
-    const { connectionSeq, justConnected } = this.connection
-    const writes = groups
-      .map((group) => group.offer(topic, payload, qos, retain, packet.messageId, connectionSeq, justConnected, properties))
-      .filter((w) => w !== undefined)
-    if (writes.length > 0) return Promise.all(writes).then(() => {})
+    let writes: Array<Promise<void>> | undefined
+    for (const [subscriber, subs] of matched) {
+      const written = subscriber.receive(message, subs)
+      if (written) (writes ??= []).push(written)
+    }
+    if (writes) return Promise.all(writes).then(() => {})
   }
 
   subscribeAcked(filter: string, reasonCode: number): void {
