@@ -1,7 +1,7 @@
 import { HubError } from '../../src/errors.ts'
 import type { TabApi } from '../../src/protocol.ts'
 import type { HubMetrics, SessionSummary } from '../../src/reports.ts'
-import { Session, type SessionConfig, type SessionEvent, type SessionStorage } from '../session/session.ts'
+import { Session, type PerTabWorker, type SessionConfig, type SessionEvent, type SessionStorage } from '../session/session.ts'
 import type { TabClient } from '../routing/tab-client.ts'
 import { Linger } from './linger.ts'
 import { TabPort } from './tab-port.ts'
@@ -15,11 +15,12 @@ export interface Liveness {
   /** Calls `onGone` once the tab holding `tabLock` has closed, reloaded, navigated away or crashed. */
   watchTab(tabLock: string, onGone: () => void): void
   /**
-   * Resolves once this worker may drive the named connection: two hub workers of one origin (two
-   * app versions, or a race after a crash) must never both use one client id or one inbox.
-   * Resolves with the function that gives it up.
+   * Resolves once this worker may drive the connection keyed `key` (its name; with a worker per
+   * tab, name and tab session): two hub workers of one origin (two app versions, or a race after
+   * a crash) must never both use one client id or one outbox. Resolves with the function that
+   * gives it up.
    */
-  ownSession(name: string, signal: AbortSignal): Promise<() => void>
+  ownSession(key: string, signal: AbortSignal): Promise<() => void>
 }
 
 /** Every named session of this worker; each connecting port gets a TabPort of its own. */
@@ -34,6 +35,8 @@ export class HubService {
     private readonly liveness: Liveness,
     /** IndexedDB where the browser allows it; without it exclusive work is kept in memory only. */
     private readonly storage: Promise<SessionStorage> = Promise.resolve({ db: null, inbox: null }),
+    /** Set in a tab's own worker (no SharedWorker). */
+    private readonly perTab?: PerTabWorker,
   ) {}
 
   get workerLock(): string {
@@ -126,7 +129,7 @@ export class HubService {
       await this.remove(existing)
     }
     // Registered before it is ready, so that a second tab opening at once joins it.
-    const starting = this.storage.then((storage) => Session.start(name, config, storage, (signal) => this.liveness.ownSession(name, signal)))
+    const starting = this.storage.then((storage) => Session.start(name, config, storage, (key, signal) => this.liveness.ownSession(key, signal), this.perTab))
     this.starting.set(name, starting)
     try {
       const session = await starting
