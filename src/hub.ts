@@ -1,4 +1,5 @@
 import type * as Comlink from 'comlink'
+import { DEFAULTS } from './defaults.ts'
 import { fromWire, HubError } from './errors.ts'
 import { HubEvents, type HubEventListener } from './events.ts'
 import { startDedicatedWorker, startSharedWorker } from './default-worker.ts'
@@ -15,12 +16,11 @@ import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptio
 import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
-import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
+import { responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 import { openWorkerLink, toHubError, withTimeout, type WorkerHandle, type WorkerLink } from './worker-link.ts'
 
-const READY_TIMEOUT_MS = 30_000
 const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
 
 /**
@@ -63,7 +63,7 @@ class TabHub implements Hub {
       throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')
     }
     this.startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
-    this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', 10_000)
+    this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', DEFAULTS.callTimeoutMs)
     this.maxPayloadBytes = checkMaxPayload(o.maxPayloadBytes)
     this.openRequest = {
       protocol: PROTOCOL_VERSION,
@@ -111,7 +111,7 @@ class TabHub implements Hub {
     validateTopicFilter(filter)
     const o = record(options, 'messages options')
     const qos = checkQos(o.qos)
-    const bufferSize = o.bufferSize === undefined ? 1_000 : checkTimeout(o.bufferSize, 'bufferSize', 1_000)
+    const bufferSize = checkTimeout(o.bufferSize, 'bufferSize', DEFAULTS.streamBufferSize)
     return messageStream((handler) => this.subscribe(filter, handler, { qos }), (listener) => this.onStatus((status) => {
       if (status === 'closed') listener()
     }), bufferSize)
@@ -120,7 +120,7 @@ class TabHub implements Hub {
   async request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<HubMessage> {
     this.assertOpen()
     const o = record(options, 'request options')
-    const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
+    const timeoutMs = checkTimeout(o.timeout, 'timeout', DEFAULTS.requestTimeoutMs)
     const request = { topic, payload: checkPayload(payload), qos: o.qos as QoS, timeoutMs, properties: o.properties as RequestOptions['properties'] }
     // The worker times the request out; the call itself may take that long.
     return messageOf(await this.call((remote) => remote.request(request), timeoutMs + this.callTimeoutMs))
@@ -133,9 +133,9 @@ class TabHub implements Hub {
     return this.publish(topic, payload, { qos: o.qos as QoS, properties })
   }
 
-  ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
+  ready(timeoutMs: number = DEFAULTS.readyTimeoutMs): Promise<void> {
     if (this.closed) return Promise.reject(this.fatal ?? closedError())
-    const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
+    const limit = checkTimeout(timeoutMs, 'ready() timeout', DEFAULTS.readyTimeoutMs)
     return untilConnected(this, limit, () => this.fatal ?? closedError())
   }
 

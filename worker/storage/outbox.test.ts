@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAedes, type TestBroker } from '../../e2e/brokers.ts'
-import { OUTBOX_DEFAULTS } from '../../src/options.ts'
+import { DEFAULTS } from '../../src/defaults.ts'
 import { openHubDatabase } from './hub-db.ts'
 import { Inbox } from './inbox.ts'
 import { Outbox } from './outbox.ts'
@@ -18,21 +18,21 @@ let run = 0
 describe('Outbox store', () => {
   it('resolves add() once the record is on disk, in publish order, and forgets it after remove()', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     const records = await Promise.all([1, 2, 3].map((n) => outbox.add(`t/${n}`, `p${n}`, 1, false, null)))
     expect(records.map((r) => r.seq)).toEqual([...records.map((r) => r.seq)].sort((a, b) => a! - b!))
     expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
     outbox.remove(records[1]!)
     await sleep(20)
     expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/3'])
-    const reopened = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const reopened = await Outbox.open(db, 's', DEFAULTS.outbox)
     expect([...reopened.records.values()].map((r) => [r.topic, new TextDecoder().decode(r.payload)])).toEqual([['t/1', 'p1'], ['t/3', 'p3']])
     expect(reopened.oldestAgeMs).toBeGreaterThanOrEqual(0)
   })
 
   it('writes many publishes of one macrotask in one transaction', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     let transactions = 0
     const original = db.transaction.bind(db)
     ;(db as { transaction: typeof db.transaction }).transaction = ((...args: Parameters<typeof db.transaction>) => {
@@ -57,11 +57,11 @@ describe('Outbox store', () => {
 
   it('keeps the PUBREL state of a QoS 2 record across a reopen', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     const record = await outbox.add('t', 'x', 2, false, null)
     record.messageId = 7
     await outbox.released(record)
-    const [stored] = (await Outbox.open(db, 's', OUTBOX_DEFAULTS)).records.values()
+    const [stored] = (await Outbox.open(db, 's', DEFAULTS.outbox)).records.values()
     expect(stored).toMatchObject({ state: 'pubrel', messageId: 7, qos: 2 })
   })
 })
@@ -172,7 +172,7 @@ describe('publishing through the outbox (aedes)', () => {
     const topic = `o/${++run}`
     const name = `db-${run}`
     const db = await openHubDatabase(name)
-    const outbox = await Outbox.open(db, 'default', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 'default', DEFAULTS.outbox)
     const record = await outbox.add(topic, 'once', 2, false, null)
     record.messageId = 9
     await outbox.released(record) // PUBREC came, then the worker died before PUBCOMP
