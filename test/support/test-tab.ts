@@ -43,10 +43,10 @@ export interface OpenOptions {
   lingerMs?: number
 }
 
-/** Polls `check` until it holds (for conditions that span several tabs). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/** Polls `check` until it holds (for conditions that span several tabs, or the worker's counters). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new HubError('TIMEOUT', `Timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
