@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { chromiumLaunchOptions } from './e2e/chromium.ts'
 import type { BrokerOptions } from './e2e/fixtures.ts'
-
-// Debian's Chromium where it exists (Playwright cannot download a browser here), else Playwright's own.
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 
 // E2E_PORT_OFFSET moves every fixed port, so that two checkouts can run their e2e tests side by side.
 const offset = Number(process.env.E2E_PORT_OFFSET ?? 0)
@@ -30,13 +27,7 @@ export default defineConfig<BrokerOptions>({
   outputDir: 'test-results',
   use: {
     baseURL: `http://127.0.0.1:${HARNESS_PORT}`,
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   projects: [
     // Behaviour every broker must show the same: once per broker and protocol version.

@@ -2,7 +2,6 @@
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import type { Delivery, SubscriptionSpec, TabEvent } from './protocol.ts'
-import { pageEpoch } from './page-lifecycle.ts'
 import type { MessageHandler } from './types.ts'
 
 export interface LocalSubscription extends SubscriptionSpec {
@@ -19,6 +18,10 @@ export class Handlers {
   private readonly errorListeners = new Set<ErrorListener>()
   /** Handlers that threw or rejected: `metrics().delivery.handlerErrors`. */
   errors = 0
+  /** Exclusive jobs the worker took back before this tab started them (WithdrawnEvent), by subscription. */
+  private readonly withdrawn = new Map<number, Set<number>>()
+  /** Batches with exclusive jobs waiting for their DispatchedEvent, oldest first: true lets them start. */
+  private readonly gates: Array<(start: boolean) => void> = []
 
   constructor(private readonly subs: Map<number, LocalSubscription>) {}
 
@@ -39,6 +42,7 @@ export class Handlers {
 
   /** Calls every subscription a batch is for, then tells the worker it may send the next batch. */
   deliver(deliveries: Delivery[], reply: (event: TabEvent) => void): void {
+    let gate: Promise<boolean> | undefined
     for (const delivery of deliveries) {
       const message = messageOf(delivery)
       for (const id of delivery.subs) {
@@ -47,7 +51,7 @@ export class Handlers {
         // The QoS a subscriber sees is at most the QoS it asked for.
         const own = sub.qos < message.qos ? message.withQos(sub.qos) : message
         if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
-        else this.runExclusive(sub, delivery.job, delivery.epoch ?? 0, own, reply)
+        else this.runExclusive(sub, delivery.job, own, reply, (gate ??= new Promise((open) => this.gates.push(open))))
       }
     }
     // Handlers started (synchronous ones finished): the worker may send the next batch.
@@ -55,10 +59,31 @@ export class Handlers {
   }
 
   /** Exclusive work runs one job after another per subscription; the worker hears when each is done. */
-  private runExclusive(sub: LocalSubscription, job: number, epoch: number, message: HubMessage, reply: (event: TabEvent) => void): void {
+  /** The worker gave these jobs to another member: they must not start here. */
+  withdraw(sub: number, jobs: number[]): void {
+    const set = this.withdrawn.get(sub) ?? new Set()
+    for (const job of jobs) set.add(job)
+    this.withdrawn.set(sub, set)
+  }
+
+  /** The worker read that the oldest batch with jobs was dispatched: its jobs may start. */
+  dispatched(): void {
+    this.gates.shift()?.(true)
+  }
+
+  /** A new worker: job numbers start again, and the old worker's jobs never start. */
+  relinked(): void {
+    this.withdrawn.clear()
+    for (const open of this.gates.splice(0)) open(false)
+  }
+
+  private runExclusive(sub: LocalSubscription, job: number, message: HubMessage, reply: (event: TabEvent) => void, gate: Promise<boolean>): void {
     sub.chain = sub.chain.then(async () => {
+      // A page that was frozen or blocked reads the worker's events in order once it runs again:
+      // a `withdrawn` for this job comes before the batch's `dispatched`.
+      if (!(await gate)) return
       if (this.subs.get(sub.id) !== sub) return // unsubscribed meanwhile: the worker gives the job to another member
-      if (epoch !== pageEpoch()) return // given before the page froze: the worker gave it to another member then
+      if (this.withdrawn.get(sub.id)?.delete(job)) return // taken back while this page was away: another member has it
       const error = await this.run(sub.handler, message)
       reply({ type: 'settled', sub: sub.id, job, ...(error !== undefined && { error: String(error) }) })
     })
@@ -76,6 +101,7 @@ export class Handlers {
     }
   }
 }
+
 
 export function messageOf(delivery: Delivery): Message {
   return new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true, delivery.properties)

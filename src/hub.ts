@@ -82,11 +82,14 @@ class TabHub implements Hub {
     })
     this.worker = new WorkerConnection(startWorker, lockHeld, this.callTimeoutMs, {
       // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
-      openRequest: () => ({
+      openRequest: () => {
+        this.handlers.relinked()
+        return {
         ...this.openRequest,
         subscriptions: [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf),
         awaiting: this.acks.waiting(),
-      }),
+        }
+      },
       onEvent: (event, reply) => this.onEvent(event, reply),
       onLost: (error) => this.setStatus('connecting', error),
       onRefused: (error) => this.fail(error),
@@ -237,6 +240,14 @@ class TabHub implements Hub {
     if (this.closed) return
     if (event.type === 'status') {
       this.setStatus(event.status, event.error && fromWire(event.error))
+      return
+    }
+    if (event.type === 'withdrawn') {
+      this.handlers.withdraw(event.sub, event.jobs)
+      return
+    }
+    if (event.type === 'dispatched') {
+      this.handlers.dispatched()
       return
     }
     if (event.type === 'warning') {

@@ -1,39 +1,29 @@
-// The page's Page Lifecycle, as the worker must know it: a page that is frozen or in the
-// back/forward cache runs nothing, so it must hold no exclusive work and no growing queue.
-
-/** This page's freezes so far (`freeze`, or `pagehide` into the back/forward cache). */
-let epoch = 0
-let active = true
-
-/** The epoch of the page now: exclusive jobs given before the latest freeze carry an older one, and are skipped. */
-export function pageEpoch(): number {
-  return epoch
-}
+// The page's visibility and Page Lifecycle, as the worker must know them: a page that is frozen or
+// in the back/forward cache runs nothing, so it must hold no exclusive work and no growing queue.
 
 /**
  * Reports the page's visibility and lifecycle now and at every change, until `signal` aborts.
- * Frozen: `freeze`, `pagehide` with `persisted`. Back: `resume`, `pageshow` with `persisted`.
+ * Away: `freeze`, `pagehide` with `persisted`. Back: `resume`, `pageshow` with `persisted`.
  */
-export function watchPage(report: { visibility(visible: boolean): void; lifecycle(active: boolean, epoch: number): void }, signal: AbortSignal): void {
+export function watchPage(report: { visibility(visible: boolean): void; lifecycle(active: boolean): void }, signal: AbortSignal): void {
   if (typeof document === 'undefined') return // a hub in a worker has no page
+  let active = true
   const visibility = (): void => report.visibility(document.visibilityState === 'visible')
-  const frozen = (): void => {
+  const away = (): void => {
     if (!active) return
     active = false
-    epoch++
-    report.lifecycle(false, epoch)
+    report.lifecycle(false)
   }
   const back = (): void => {
     if (active) return
     active = true
-    report.lifecycle(true, epoch)
+    report.lifecycle(true)
     visibility()
   }
   visibility()
-  if (!active) report.lifecycle(false, epoch)
   document.addEventListener('visibilitychange', visibility, { signal })
-  document.addEventListener('freeze', frozen, { signal })
+  document.addEventListener('freeze', away, { signal })
   document.addEventListener('resume', back, { signal })
-  addEventListener('pagehide', (event) => (event as PageTransitionEvent).persisted && frozen(), { signal })
+  addEventListener('pagehide', (event) => (event as PageTransitionEvent).persisted && away(), { signal })
   addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back(), { signal })
 }

@@ -32,8 +32,6 @@ export interface Delivery extends MessageFields {
   job?: number
   /** The job was given to another member before (that tab died, hung, or the handler failed). */
   redelivered?: boolean
-  /** Exclusive work: the tab's lifecycle epoch when the job was given (see LifecycleEvent). */
-  epoch?: number
 }
 
 export interface MessagesEvent {
@@ -58,7 +56,27 @@ export interface HubEventMessage {
   event: HubEvent
 }
 
-export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent | HubEventMessage
+/**
+ * Worker → tab: exclusive jobs of subscription `sub` given to this tab went to another member
+ * (the page was frozen or cached, read nothing for a while, or finished nothing in time). The tab
+ * must not start them (see DispatchedEvent).
+ */
+export interface WithdrawnEvent {
+  type: 'withdrawn'
+  sub: number
+  jobs: number[]
+}
+
+/**
+ * Worker → tab, on the events port: the worker read the tab's `received` for its oldest batch with
+ * exclusive jobs. Those jobs start only now: a `withdrawn` for them, sent earlier on this port,
+ * has been read by then.
+ */
+export interface DispatchedEvent {
+  type: 'dispatched'
+}
+
+export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent | HubEventMessage | WithdrawnEvent | DispatchedEvent
 
 /** Tab → worker, on the same events port: an exclusive handler finished (returned or settled). */
 export interface SettledEvent {
@@ -77,13 +95,11 @@ export interface VisibilityEvent {
 
 /**
  * Tab → worker: the page was frozen or went into the back/forward cache (`freeze`, `pagehide`
- * with `persisted`), or came back (`resume`, `pageshow` with `persisted`). `epoch` counts the
- * page's freezes: exclusive jobs posted before the latest one were taken back, and the tab skips them.
+ * with `persisted`), or came back (`resume`, `pageshow` with `persisted`).
  */
 export interface LifecycleEvent {
   type: 'lifecycle'
   active: boolean
-  epoch: number
 }
 
 /** Tab → worker, on the events port: one `messages` event was handled; the worker may send more. */

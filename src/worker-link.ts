@@ -47,7 +47,7 @@ export async function openWorkerLink(
   events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data, reply)
   watchPage({
     visibility: (visible) => reply({ type: 'visibility', visible }),
-    lifecycle: (active, epoch) => reply({ type: 'lifecycle', active, epoch }),
+    lifecycle: (active) => reply({ type: 'lifecycle', active }),
   }, abort.signal)
   try {
     const opened = await withTimeout(

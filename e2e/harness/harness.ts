@@ -20,6 +20,8 @@ const hubs: Hub[] = []
 const subscriptions = new Map<string, Subscription>()
 const received = new Map<string, Received[]>()
 const statuses: string[] = []
+/** What each hub's onError heard: the HubError code, or the message of anything else. */
+const errors: string[] = []
 /** Every session event each hub heard (hub index → events). */
 const events = new Map<number, HubEvent[]>()
 let acked = 0
@@ -35,6 +37,7 @@ const harness = {
     const hub = createHub(options)
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
+    hub.onError((error) => errors.push(error instanceof HubError ? `${error.code}: ${error.message}` : String(error)))
     const heard: HubEvent[] = []
     events.set(hubs.length - 1, heard)
     for (const type of EVENT_TYPES) hub.on(type, (event) => heard.push(event))
@@ -115,6 +118,10 @@ const harness = {
 
   statuses(): string[] {
     return statuses
+  },
+
+  errors(): string[] {
+    return errors
   },
 
   /** Runs `fn` and returns the HubError it threw or rejected with (code and message), or null. */

@@ -80,6 +80,8 @@ export class TestTab {
       else if (event.data.type === 'warning') this.warnings.push(event.data.error.message)
       else if (event.data.type === 'published') this.acked.push(...event.data.results)
       else if (event.data.type === 'event') this.hubEvents.push(event.data.event)
+      else if (event.data.type === 'dispatched') return // its jobs may start: this test tab starts them when a test settles them
+      else if (event.data.type === 'withdrawn') for (const job of event.data.jobs) this.withdrawn.add(`${event.data.sub}:${job}`)
       else {
         this.deliveries.push(...event.data.deliveries)
         if (this.frozen) this.unconfirmed++
@@ -126,7 +128,7 @@ export class TestTab {
 
   /** Exclusive jobs delivered to this tab (in order), not yet settled by `settle()`. */
   jobs(): Delivery[] {
-    return this.deliveries.filter((d) => d.job !== undefined && !this.settledJobs.has(d))
+    return this.deliveries.filter((d) => d.job !== undefined && !this.settledJobs.has(d) && !this.withdrawn.has(`${d.subs[0]}:${d.job}`))
   }
 
   /** Reports an exclusive job as finished, as the tab stub does when the handler settles. */
@@ -136,6 +138,8 @@ export class TestTab {
   }
 
   private readonly settledJobs = new Set<Delivery>()
+  /** Jobs the worker took back ("sub:job"): the tab stub does not start them. */
+  readonly withdrawn = new Set<string>()
 
   /** Stops confirming batches, as a tab whose main thread is blocked. */
   freeze(): void {
@@ -154,8 +158,8 @@ export class TestTab {
   }
 
   /** Reports the page frozen or in the back/forward cache (`active` false) or back, as the tab stub does. */
-  setLifecycle(active: boolean, epoch: number): void {
-    this.events!.postMessage({ type: 'lifecycle', active, epoch })
+  setLifecycle(active: boolean): void {
+    this.events!.postMessage({ type: 'lifecycle', active })
   }
 
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */

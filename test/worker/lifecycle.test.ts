@@ -76,7 +76,7 @@ describe('frozen and cached tabs', () => {
     await b!.subscribe(topic, 1, {})
     await publish(topic, 0, 2)
     await a!.until(() => a!.jobs().length === 2, 'two jobs in the owner')
-    a!.setLifecycle(false, 1) // pagehide into the back/forward cache, or freeze
+    a!.setLifecycle(false) // pagehide into the back/forward cache, or freeze
     await b!.until(() => b!.jobs().length === 2, 'the frozen tab\'s jobs in the other member')
     expect(b!.jobs().every((d) => d.redelivered)).toBe(true)
     await publish(topic, 2, 4)
@@ -89,14 +89,33 @@ describe('frozen and cached tabs', () => {
     expect((await b!.remote.inspect()).tabs.find((t) => !t.self)?.active).toBe(false)
     const before = a!.received(plain).length
 
-    a!.setLifecycle(true, 1) // pageshow from the back/forward cache, or resume
+    expect(a!.jobs()).toEqual([]) // told that the jobs it held went to the other member: it will not start them
+    a!.setLifecycle(true) // pageshow from the back/forward cache, or resume
     await a!.until(() => a!.warnings.some((w) => w.startsWith('50 messages for this tab were dropped while the page was frozen')), 'told what it missed')
     await broker.publish(`life/${run}/plain`, 'after')
     await a!.until(() => a!.received(plain).length === before + 1, 'messages again after it is back')
     for (const job of b!.jobs()) b!.settle(job)
     await publish(topic, 4, 5)
     await a!.until(() => a!.jobs().some((d) => text(d) === 'm4'), 'work again for the oldest member, back')
-    expect(a!.jobs().every((d) => d.epoch === 1)).toBe(false) // the two jobs it held before the freeze are still in its list
-    expect(a!.jobs().filter((d) => d.epoch === 1).map(text)).toEqual(['m4'])
+    expect(a!.jobs().map(text)).toEqual(['m4'])
+  })
+
+  it('a tab that leaves its exclusive work unconfirmed for 3 s (frozen with no event, or blocked) loses it to another member until it reads again', async () => {
+    const [a, b] = await tabs(2)
+    const topic = `life/${run}/blocked`
+    await a!.subscribe(topic, 1, {})
+    await b!.subscribe(topic, 1, {})
+    a!.freeze() // its main thread stops: it confirms nothing
+    const sent = Date.now()
+    await publish(topic, 0, 2)
+    await b!.until(() => b!.jobs().length === 2, 'the blocked tab\'s jobs in the other member', 8_000)
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(2_500)
+    expect(b!.jobs().every((d) => d.redelivered)).toBe(true)
+    expect(a!.jobs()).toEqual([]) // the jobs it had not read are withdrawn: it will not start them
+    a!.thaw()
+    for (const job of b!.jobs()) b!.settle(job)
+    await publish(topic, 2, 3)
+    await a!.until(() => a!.jobs().length === 1, 'work again once it reads')
+    expect(a!.jobs().map(text)).toEqual(['m2'])
   })
 })

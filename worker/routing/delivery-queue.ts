@@ -65,11 +65,17 @@ export class DeliveryQueue {
   }
 
   /** Removes the messages `matches` picks (exclusive jobs taken back by their group). */
-  withdraw(matches: (delivery: Delivery) => boolean): void {
+  /** Removes the waiting deliveries that match; returns how many. */
+  withdraw(matches: (delivery: Delivery) => boolean): number {
+    let removed = 0
     for (let i = this.head; i < this.slots.length; i++) {
       const delivery = this.slots[i]
-      if (delivery && matches(delivery)) this.clear(i)
+      if (delivery && matches(delivery)) {
+        this.clear(i)
+        removed++
+      }
     }
+    return removed
   }
 
   clearAll(): void {

@@ -9,8 +9,8 @@ import type { InboundMessage, MessageSubscriber } from './subscriber.ts'
 /** Where a member's work goes: the tab's delivery queue. */
 export interface MemberTab {
   deliver(delivery: Delivery): void
-  /** Takes back the subscription's jobs queued and not yet sent to the tab. */
-  withdraw(sub: number): void
+  /** These jobs of subscription `sub` go to another member: the tab must not start them. */
+  withdraw(sub: number, jobs: number[]): void
   /** A problem of the group's that the member's app should hear of (the inbox is full). */
   warn(error: WireError): void
   /** The page is visible: a sticky group's owner is its oldest visible member. */
@@ -192,10 +192,13 @@ export class ExclusiveGroup implements MessageSubscriber {
     this.pump()
   }
 
-  /** A member's page was frozen or cached: its jobs go to the others at once, and it gets none until it is back. */
-  suspend(member: Member): void {
+  /**
+   * A member's page was frozen or cached, or reads nothing: its jobs go to the others at once
+   * (those `keep` says it may have started stay), and it gets none until it is back.
+   */
+  suspend(member: Member, keep?: (job: number) => boolean): void {
     if (!this.members.includes(member)) return
-    this.takeBack(member)
+    this.takeBack(member, keep)
     this.pump()
   }
 
@@ -293,12 +296,13 @@ export class ExclusiveGroup implements MessageSubscriber {
     this.pump()
   }
 
-  private takeBack(member: Member): void {
-    member.tab.withdraw(member.id)
+  private takeBack(member: Member, keep?: (job: number) => boolean): void {
+    const jobs = [...member.outstanding].filter((job) => !keep?.(job.id)).sort((a, b) => a.id - b.id)
+    for (const job of jobs) member.outstanding.delete(job)
+    if (jobs.length > 0) member.tab.withdraw(member.id, jobs.map((job) => job.id))
     clearTimeout(member.timer)
     member.timer = undefined
-    const jobs = [...member.outstanding].sort((a, b) => a.id - b.id)
-    member.outstanding.clear()
+    if (member.outstanding.size > 0) this.rearm(member)
     for (const job of jobs) {
       job.member = null
       job.redelivered = true

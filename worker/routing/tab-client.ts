@@ -20,6 +20,11 @@ export interface TabSub extends RoutedSubscription {
  */
 const WINDOW_MESSAGES = 2_000
 const WINDOW_BYTES = 4 * 1024 * 1024
+/**
+ * A tab confirms each batch as soon as it has dispatched it (milliseconds, seconds on a loaded
+ * machine). One that leaves exclusive work unconfirmed this long is frozen or blocked.
+ */
+const UNRESPONSIVE_MS = 3_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
@@ -34,16 +39,21 @@ export class TabClient implements MessageSubscriber, MemberTab {
   readonly id = ++TabClient.opened
   /** The page's visibility, as it last reported it. */
   visible = true
-  /** False while the page is frozen or in the back/forward cache: it gets nothing, and holds no exclusive work. */
-  active = true
-  /** The page's count of freezes (LifecycleEvent): exclusive jobs carry it. */
-  epoch = 0
+  /** False while the page is frozen or in the back/forward cache: nothing is queued for it. */
+  private pageActive = true
+  /** False while the tab leaves exclusive work it was sent unconfirmed for too long (frozen with no event, or blocked). */
+  private responsive = true
+  private watchdog: ReturnType<typeof setTimeout> | undefined
+  /** Exclusive jobs in batches the tab confirmed: it dispatched them, so it may have started them. By subscription. */
+  private readonly dispatched = new Map<number, Set<number>>()
+  /** Withdrawn while their batch was unconfirmed ("sub:job"). */
+  private readonly undispatched = new Set<string>()
   /** Messages that matched while the page was frozen: dropped, counted, and told to it when it is back. */
   private readonly missed = { qos0: 0, qos12: 0 }
   readonly subs = new Map<number, TabSub>()
   private readonly queue: DeliveryQueue
   /** Sizes of the batches posted and not yet confirmed, oldest first. */
-  private readonly posted: Array<{ messages: number; bytes: number }> = []
+  private readonly posted: Array<{ messages: number; bytes: number; jobs: Array<[sub: number, job: number]> }> = []
   private inFlight = { messages: 0, bytes: 0 }
   private delivered = 0
   private stalls = 0
@@ -64,10 +74,11 @@ export class TabClient implements MessageSubscriber, MemberTab {
       const data = event.data
       if (data.type === 'received') this.received()
       else if (data.type === 'visibility') this.visibilityChanged(data.visible === true)
-      else if (data.type === 'lifecycle') this.lifecycleChanged(data.active === true, Number(data.epoch) || 0)
+      else if (data.type === 'lifecycle') this.lifecycleChanged(data.active === true)
       else {
         // An exclusive handler of this tab finished.
         const exclusive = this.subs.get(data.sub)?.exclusive
+        this.dispatched.get(data.sub)?.delete(data.job)
         exclusive?.group.settled(exclusive.member, data.job, data.error !== undefined)
       }
     }
@@ -99,15 +110,20 @@ export class TabClient implements MessageSubscriber, MemberTab {
     this.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
   }
 
+  /** The page runs and reads what it is sent: only then does it get exclusive work. */
+  get active(): boolean {
+    return this.pageActive && this.responsive
+  }
+
   deliver(delivery: Delivery): void {
-    if (!this.active) {
+    if (!this.pageActive) {
       // Frozen: nothing waits for it (its exclusive groups gave its work to other members).
       if (delivery.qos === 0) this.missed.qos0++
       else this.missed.qos12++
       this.unreported++
       return
     }
-    if (delivery.job !== undefined) delivery.epoch = this.epoch
+
     const dropped = this.queue.push(delivery)
     if (dropped > 0) {
       this.unreported += dropped
@@ -121,12 +137,22 @@ export class TabClient implements MessageSubscriber, MemberTab {
     this.schedule()
   }
 
-  /** Takes back the queued, not yet posted, exclusive jobs of one subscription (its group gives them to another member). */
-  withdraw(sub: number): void {
-    this.queue.withdraw((delivery) => delivery.job !== undefined && delivery.subs[0] === sub)
+  /** Exclusive jobs its group gives to another member: those still queued here are dropped, the tab is told of the rest. */
+  withdraw(sub: number, jobs: number[]): void {
+    const wanted = new Set(jobs)
+    const queued = new Set<number>()
+    this.queue.withdraw((delivery) => {
+      const hit = delivery.job !== undefined && delivery.subs[0] === sub && wanted.has(delivery.job)
+      if (hit) queued.add(delivery.job!)
+      return hit
+    })
+    const sent = jobs.filter((job) => !queued.has(job))
+    for (const job of sent) if (!this.dispatched.get(sub)?.delete(job)) this.undispatched.add(`${sub}:${job}`)
+    if (sent.length > 0) this.send({ type: 'withdrawn', sub, jobs: sent })
   }
 
   close(): void {
+    clearTimeout(this.watchdog)
     this.queue.clearAll()
     this.acks = []
     this.events.close()
@@ -137,16 +163,43 @@ export class TabClient implements MessageSubscriber, MemberTab {
    * it was given before, see LifecycleEvent), and nothing is queued for it. Back: it gets
    * messages again, is told how many it missed, and its exclusive subscriptions take work again.
    */
-  private lifecycleChanged(active: boolean, epoch: number): void {
-    if (active === this.active && epoch === this.epoch) return
-    this.active = active
-    this.epoch = epoch
+  private lifecycleChanged(active: boolean): void {
+    if (active === this.pageActive) return
+    const wasActive = this.active
+    this.pageActive = active
+    this.workChanged(wasActive)
+    if (active) this.reportDrops('while the page was frozen or in the back/forward cache')
+  }
+
+  /**
+   * Exclusive work was sent and not confirmed for UNRESPONSIVE_MS: the page is frozen without
+   * telling (Chromium freezes a page with no event when asked to through CDP) or its main thread
+   * is blocked. Its jobs go to other members until it reads again.
+   */
+  private unresponsive(): void {
+    this.watchdog = undefined
+    if (!this.responsive) return
+    const wasActive = this.active
+    this.responsive = false
+    this.workChanged(wasActive)
+  }
+
+  /**
+   * Suspended: its jobs go to other members (the tab hears which before it starts any of them);
+   * a tab that reads nothing keeps those it had dispatched, as it may have started them. Back:
+   * work may come again.
+   */
+  private workChanged(wasActive: boolean): void {
+    if (wasActive === this.active) return
     for (const sub of this.subs.values()) {
       if (!sub.exclusive) continue
-      if (active) sub.exclusive.group.resume()
-      else sub.exclusive.group.suspend(sub.exclusive.member)
+      if (this.active) {
+        sub.exclusive.group.resume()
+        continue
+      }
+      const started = this.dispatched.get(sub.id)
+      sub.exclusive.group.suspend(sub.exclusive.member, this.pageActive ? (job) => started?.has(job) === true : undefined)
     }
-    if (active) this.reportDrops('while the page was frozen or in the back/forward cache')
   }
 
   private visibilityChanged(visible: boolean): void {
@@ -169,6 +222,22 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private received(): void {
     const batch = this.posted.shift()
     if (!batch) return
+    for (const [sub, job] of batch.jobs) {
+      if (this.undispatched.delete(`${sub}:${job}`)) continue // withdrawn before the tab read it
+      const set = this.dispatched.get(sub) ?? new Set()
+      set.add(job)
+      this.dispatched.set(sub, set)
+    }
+    clearTimeout(this.watchdog)
+    this.watchdog = undefined
+    if (this.posted.some((b) => b.jobs.length > 0)) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
+    // After any `withdrawn` for them: the tab starts the batch's jobs when it reads this.
+    if (batch.jobs.length > 0) this.send({ type: 'dispatched' })
+    if (!this.responsive) {
+      const wasActive = this.active
+      this.responsive = true
+      this.workChanged(wasActive)
+    }
     this.inFlight.messages -= batch.messages
     this.inFlight.bytes -= batch.bytes
     if (this.stalled && this.queue.length < this.queue.limits.maxMessages / 2) this.stalled = false
@@ -187,7 +256,10 @@ export class TabClient implements MessageSubscriber, MemberTab {
     const room = WINDOW_MESSAGES - this.inFlight.messages
     if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES) {
       const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
-      this.posted.push({ messages: deliveries.length, bytes })
+      const jobs: Array<[number, number]> = []
+      for (const d of deliveries) if (d.job !== undefined) jobs.push([d.subs[0]!, d.job])
+      this.posted.push({ messages: deliveries.length, bytes, jobs })
+      if (jobs.length > 0) this.watchdog ??= setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length
