@@ -51,7 +51,10 @@ export class Handlers {
         // The QoS a subscriber sees is at most the QoS it asked for.
         const own = sub.qos < message.qos ? message.withQos(sub.qos) : message
         if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
-        else this.runExclusive(sub, delivery.job, own, reply, (gate ??= new Promise((open) => this.gates.push(open))))
+        else {
+          gate ??= new Promise((open) => this.gates.push(open))
+          this.runExclusive(sub, delivery.job, own, reply, gate)
+        }
       }
     }
     // Handlers started (synchronous ones finished): the worker may send the next batch.
