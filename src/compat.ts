@@ -5,8 +5,8 @@ import { mapConnectOptions, type IClientOptions } from './compat-options.ts'
 
 /** Connects (unless `manualConnect`) and returns an MQTT.js-shaped client; bad options throw a HubError. */
 export function connect(url: string, options?: IClientOptions): MqttHubClient {
-  const { hub, manualConnect } = mapConnectOptions(url, options)
-  return new MqttHubClient(hub, manualConnect)
+  const { hub, manualConnect, options: resolved } = mapConnectOptions(url, options)
+  return new MqttHubClient(hub, resolved, manualConnect)
 }
 
 /** Resolves once connected; rejects with the first error (refused, timed out) as MQTT.js's connectAsync does. */
@@ -21,12 +21,17 @@ export async function connectAsync(url: string, options?: IClientOptions): Promi
   return client
 }
 
-export { MqttHubClient, MessagePayload } from './compat-client.ts'
+export { MqttHubClient } from './compat-client.ts'
 export type {
-  ClientSubscribeCallback, IClientPublishOptions, IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant,
-  ISubscriptionMap, MqttClientEvents, OnMessageCallback, PacketCallback,
+  ClientSubscribeCallback, EndCallback, IClientPublishOptions, MqttClientEvents, OnMessageCallback, PacketCallback, UnsubscribeCallback,
 } from './compat-client.ts'
-export type { IClientOptions } from './compat-options.ts'
+export { ErrorWithReasonCode, MessagePayload } from './compat-packets.ts'
+export type {
+  IConnackPacket, IOutgoingPublishPacket, IPubackPacket, IPublishPacket, IPubrelPacket, ISubackPacket, ISubscribePacket, ISubscriptionGrant,
+  IUnsubackPacket, IUnsubscribePacket, Packet,
+} from './compat-packets.ts'
+export type { IClientSubscribeOptions, ISubscriptionMap } from './compat-subscriptions.ts'
+export type { IClientOptions, ResolvedClientOptions } from './compat-options.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 
 export default { connect, connectAsync }

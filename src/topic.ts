@@ -24,11 +24,16 @@ export function validateTopicFilter(filter: string): void {
 /**
  * Whether `filter` matches the topic name `topic`. Never throws; false when either is invalid
  * (as mosquitto_topic_matches_sub answers): an invalid filter matches nothing, and nothing can
- * be published to an invalid topic name. The worker routes with its own topic tree, so this
- * check costs the router nothing.
+ * be published to an invalid topic name. The worker routes with its own topic tree, so these
+ * checks cost the router nothing.
  */
 export function topicMatches(filter: string, topic: string): boolean {
-  if (typeof filter !== 'string' || typeof topic !== 'string' || problemOf(filter, true) || problemOf(topic, false)) return false
+  try {
+    validateTopicFilter(filter)
+    validateTopicName(topic)
+  } catch {
+    return false
+  }
   return matchesValid(filter, topic)
 }
 
@@ -73,54 +78,48 @@ function validate(value: unknown, code: TopicErrorCode, what: string, isFilter: 
   if (typeof value !== 'string') {
     throw new HubError(code, `${what} must be a string, got ${value === null ? 'null' : typeof value}`)
   }
-  const problem = problemOf(value, isFilter)
-  if (!problem) return
-  const [i, text, rule] = problem
-  // Empty and over-long values are not quoted by index: there is no one place at fault.
-  if (i < 0) throw new HubError(code, `${what} ${text} [${rule}]${value.length === 0 ? '' : `: ${quote(value)}`}`)
-  throw new HubError(code, `${what} ${text} (at index ${i}) [${rule}]: ${quote(value)}`)
-}
-
-/** What is wrong with a topic name or filter: [index or -1, problem, rule], or null when it is valid. */
-type Problem = [index: number, problem: string, rule: string]
-
-function problemOf(value: string, isFilter: boolean): Problem | null {
   // [MQTT-4.7.3-1]
-  if (value.length === 0) return [-1, 'must not be empty', 'MQTT-4.7.3-1']
+  if (value.length === 0) throw new HubError(code, `${what} must not be empty [MQTT-4.7.3-1]`)
   // [MQTT-4.7.3-3] every code unit is at least one byte: reject before scanning a huge string.
   if (value.length > MAX_BYTES) {
-    return [-1, `must encode to at most ${MAX_BYTES} bytes of UTF-8, it has ${value.length} UTF-16 code units`, 'MQTT-4.7.3-3']
+    throw new HubError(code, `${what} must encode to at most ${MAX_BYTES} bytes of UTF-8, it has ` +
+      `${value.length} UTF-16 code units [MQTT-4.7.3-3]: ${quote(value)}`)
+  }
+  const fail = (i: number, problem: string, rule: string): never => {
+    throw new HubError(code, `${what} ${problem} (at index ${i}) [${rule}]: ${quote(value)}`)
   }
   const last = value.length - 1
   for (let i = 0; i <= last; i++) {
     const c = value.charCodeAt(i)
     // [MQTT-4.7.3-2]
-    if (c === 0) return [i, 'must not contain U+0000', 'MQTT-4.7.3-2']
+    if (c === 0) fail(i, 'must not contain U+0000', 'MQTT-4.7.3-2')
     // [MQTT-1.5.3-1] a pair of surrogates is one code point; a lone one cannot be encoded.
     if (c >= 0xd800 && c <= 0xdfff) {
       if (c <= 0xdbff && isLowSurrogate(value.charCodeAt(i + 1))) i++
-      else return [i, `must be well-formed UTF-16, has a lone surrogate U+${c.toString(16).toUpperCase()}`, 'MQTT-1.5.3-1']
+      else fail(i, `must be well-formed UTF-16, has a lone surrogate U+${c.toString(16).toUpperCase()}`, 'MQTT-1.5.3-1')
     } else if (c === PLUS || c === HASH) {
       const w = c === PLUS ? '+' : '#'
       // [MQTT-3.3.2-2]
-      if (!isFilter) return [i, `must not contain the wildcard '${w}'`, 'MQTT-3.3.2-2']
+      if (!isFilter) fail(i, `must not contain the wildcard '${w}'`, 'MQTT-3.3.2-2')
       const wholeLevel = i === 0 || value.charCodeAt(i - 1) === SLASH
       if (c === HASH) {
         // [MQTT-4.7.1-2]
-        if (!wholeLevel) return [i, `must have '#' alone or right after '/'`, 'MQTT-4.7.1-2']
-        if (i !== last) return [i, `must have '#' as its last character`, 'MQTT-4.7.1-2']
+        if (!wholeLevel) fail(i, `must have '#' alone or right after '/'`, 'MQTT-4.7.1-2')
+        if (i !== last) fail(i, `must have '#' as its last character`, 'MQTT-4.7.1-2')
       } else if (!wholeLevel || (i !== last && value.charCodeAt(i + 1) !== SLASH)) {
         // [MQTT-4.7.1-3]
-        return [i, `must use '+' only as a whole level, as in 'a/+/b'`, 'MQTT-4.7.1-3']
+        fail(i, `must use '+' only as a whole level, as in 'a/+/b'`, 'MQTT-4.7.1-3')
       }
     }
   }
   // [MQTT-4.7.3-3] only a string of more than MAX_BYTES / 3 code units can be too long.
   if (value.length * 3 > MAX_BYTES) {
     const bytes = utf8Length(value)
-    if (bytes > MAX_BYTES) return [-1, `must encode to at most ${MAX_BYTES} bytes of UTF-8, it has ${bytes}`, 'MQTT-4.7.3-3']
+    if (bytes > MAX_BYTES) {
+      throw new HubError(code, `${what} must encode to at most ${MAX_BYTES} bytes of UTF-8, it has ` +
+        `${bytes} [MQTT-4.7.3-3]: ${quote(value)}`)
+    }
   }
-  return null
 }
 
 function levelEnd(s: string, start: number): number {
