@@ -1,15 +1,9 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
+import { DEFAULTS } from './defaults.ts'
 import { HubError } from './errors.ts'
 import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions } from './public-types.ts'
 import { validateTopicName } from './topic.ts'
 
-export const RECONNECT_DEFAULTS: ReconnectOptions = {
-  minDelayMs: 500,
-  maxDelayMs: 30_000,
-  factor: 2,
-  jitter: 0.5,
-  stableAfterMs: 10_000,
-}
 
 /** The largest payload an MQTT packet can carry, less room for the header and topic. */
 export const MAX_PAYLOAD_BYTES = 268_435_455 - 65_542
@@ -56,7 +50,7 @@ export function checkUrl(url: unknown): string {
 }
 
 export function checkName(name: unknown): string {
-  if (name === undefined) return 'default'
+  if (name === undefined) return DEFAULTS.name
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
     throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describe(name)}`)
   }
@@ -95,10 +89,10 @@ export function checkMqttOptions(options: unknown): MqttConnectOptions {
 }
 
 export function checkReconnectOptions(options: unknown): ReconnectOptions {
-  if (options === undefined) return RECONNECT_DEFAULTS
-  const o = { ...RECONNECT_DEFAULTS, ...record(options, 'reconnect') }
+  if (options === undefined) return DEFAULTS.reconnect
+  const o = { ...DEFAULTS.reconnect, ...record(options, 'reconnect') }
   for (const [key, value] of Object.entries(o)) {
-    if (!(key in RECONNECT_DEFAULTS)) throw new HubError('INVALID_OPTIONS', `reconnect.${key} is not a supported option`)
+    if (!(key in DEFAULTS.reconnect)) throw new HubError('INVALID_OPTIONS', `reconnect.${key} is not a supported option`)
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new HubError('INVALID_OPTIONS', `reconnect.${key} must be a non-negative number`)
     }
@@ -109,16 +103,14 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
   return o
 }
 
-export const OUTBOX_DEFAULTS: OutboxLimits = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
 
-export const QUEUE_DEFAULTS: QueueLimits = { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024 }
 
 export function checkOutboxLimits(options: unknown): OutboxLimits {
-  return checkLimits(options, 'outbox', OUTBOX_DEFAULTS)
+  return checkLimits(options, 'outbox', DEFAULTS.outbox)
 }
 
 export function checkQueueLimits(options: unknown): QueueLimits {
-  return checkLimits(options, 'queue', QUEUE_DEFAULTS)
+  return checkLimits(options, 'queue', DEFAULTS.queue)
 }
 
 /** Both limits have the same shape: a number of messages and of bytes. */
@@ -134,7 +126,7 @@ function checkLimits(options: unknown, what: string, defaults: QueueLimits): Que
 
 /** The exclusive part of subscribe options, or undefined for an ordinary subscription. */
 export function checkExclusive(o: Record<string, unknown>, filter: string): ExclusiveSpec | undefined {
-  const { exclusive, group, balance = 'sticky', timeoutMs = 30_000, retries = 0 } = o
+  const { exclusive, group, balance = DEFAULTS.exclusive.balance, timeoutMs = DEFAULTS.exclusive.timeoutMs, retries = DEFAULTS.exclusive.retries } = o
   if (exclusive === undefined || exclusive === false) {
     if (group !== undefined) throw new HubError('INVALID_OPTIONS', 'group is only for exclusive subscriptions (exclusive: true)')
     return undefined
@@ -182,10 +174,9 @@ function describe(value: unknown): string {
 }
 
 /** Default of `lingerMs`: long enough for a tab to reload and take its session back. */
-export const LINGER_DEFAULT_MS = 3_000
 
 export function checkLinger(value: unknown): number {
-  if (value === undefined) return LINGER_DEFAULT_MS
+  if (value === undefined) return DEFAULTS.lingerMs
   if (!isInteger(value, 0, 3_600_000)) throw new HubError('INVALID_OPTIONS', 'lingerMs must be an integer number of milliseconds from 0 to 3600000')
   return value as number
 }

@@ -1,5 +1,6 @@
 import mqtt from 'mqtt'
 import type { IClientOptions, IClientPublishOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
+import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError } from '../../src/errors.ts'
 import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../../src/public-types.ts'
 import { Backoff } from './backoff.ts'
@@ -271,7 +272,7 @@ export class BrokerConnection {
       properties: v5 ? { topicAliasMaximum: TOPIC_ALIASES_ACCEPTED, ...properties } : properties,
       autoAssignTopicAlias: v5,
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
-      connectTimeout: this.options.connectTimeout ?? 10_000,
+      connectTimeout: this.options.connectTimeout ?? DEFAULTS.connectTimeoutMs,
       incomingStore: this.incomingStore,
       messageIdProvider: this.ids,
       reconnectPeriod: 0,
