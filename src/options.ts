@@ -138,19 +138,19 @@ export function checkExclusive(o: Record<string, unknown>, filter: string): Excl
   if (balance !== 'sticky' && balance !== 'round-robin') throw new HubError('INVALID_OPTIONS', "balance must be 'sticky' or 'round-robin'")
   if (!isInteger(timeoutMs, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', 'timeoutMs must be a positive number of milliseconds')
   if (!isInteger(retries, 0, 100)) throw new HubError('INVALID_OPTIONS', 'retries must be an integer from 0 to 100')
-  return { group: (group as string | undefined) ?? filter, balance, timeoutMs: timeoutMs as number, retries: retries as number }
+  return { group: typeof group === 'string' ? group : filter, balance, timeoutMs, retries }
 }
 
 export function checkMaxPayload(value: unknown): number {
   if (value === undefined) return MAX_PAYLOAD_BYTES
   if (!isInteger(value, 0, MAX_PAYLOAD_BYTES)) throw new HubError('INVALID_OPTIONS', `maxPayloadBytes must be an integer from 0 to ${MAX_PAYLOAD_BYTES}`)
-  return value as number
+  return value
 }
 
 export function checkTimeout(value: unknown, what: string, fallback: number): number {
   if (value === undefined) return fallback
   if (!isInteger(value, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', `${what} must be a positive number of milliseconds`)
-  return value as number
+  return value
 }
 
 export function record(value: unknown, what: string): Record<string, unknown> {
@@ -160,7 +160,7 @@ export function record(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-function isInteger(value: unknown, min: number, max: number): boolean {
+function isInteger(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 }
 
@@ -173,10 +173,8 @@ function describe(value: unknown): string {
   return typeof value
 }
 
-/** Default of `lingerMs`: long enough for a tab to reload and take its session back. */
-
 export function checkLinger(value: unknown): number {
   if (value === undefined) return DEFAULTS.lingerMs
   if (!isInteger(value, 0, 3_600_000)) throw new HubError('INVALID_OPTIONS', 'lingerMs must be an integer number of milliseconds from 0 to 3600000')
-  return value as number
+  return value
 }
