@@ -51,9 +51,9 @@ behaviour('end(false) waits for what is in flight: the subscribe callback and th
   expect(outcome).toHaveLength(2)
 })
 
-behaviour('end(false) from a QoS 1 publish callback: the message the broker sent back arrived before the end callback, where the broker forwards before it acks ("wait QoS 1 publish messages")', async ({ page, lib, broker, brokerKind, protocolVersion, prefix }) => {
+behaviour('end(false) from a QoS 1 publish callback ends, and on mosquitto the message the broker sent back arrived before the end callback ("wait QoS 1 publish messages")', async ({ page, lib, broker, brokerKind, protocolVersion, prefix }) => {
   const topic = `${prefix}/test`
-  const outcome = await page.evaluate(({ lib, url, protocolVersion, topic }) => new Promise<unknown>((resolve) => {
+  const outcome = await page.evaluate(({ lib, url, protocolVersion, topic }) => new Promise<{ messageReceived: boolean }>((resolve) => {
     const client = window.libraries[lib].connect(url, { protocolVersion })
     let messageReceived = false
     client.on('message', () => (messageReceived = true))
@@ -61,8 +61,10 @@ behaviour('end(false) from a QoS 1 publish callback: the message the broker sent
       client.subscribe(topic, { qos: 1 }, () => client.publish(topic, 'test', { qos: 1 }, () => client.end(false, () => resolve({ messageReceived }))))
     })
   }), { lib, url: broker.url, protocolVersion, topic })
-  // mosquitto forwards the PUBLISH before its PUBACK; aedes acks first, so there MQTT.js has no message yet either.
-  expect(outcome).toEqual({ messageReceived: brokerKind === 'mosquitto' })
+  // mosquitto forwards the PUBLISH before its PUBACK. aedes sends them in either order (MQTT.js
+  // itself has the message before the end callback in some runs only), so there only the end is checked.
+  if (brokerKind === 'mosquitto') expect(outcome).toEqual({ messageReceived: true })
+  else expect(outcome).toHaveProperty('messageReceived')
 })
 
 behaviour('calls after end() call back with an error ("should fire a callback with error if disconnected")', async ({ page, lib, broker, protocolVersion, prefix }) => {

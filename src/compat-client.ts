@@ -6,14 +6,14 @@ import {
   type ISubackPacket, type ISubscriptionGrant, type IUnsubackPacket, type Packet,
 } from './compat-packets.ts'
 import type { ResolvedClientOptions } from './compat-options.ts'
-import { SubackWaiters, subscriptionList, type IClientSubscribeOptions, type ISubscriptionMap, type WantedSubscription } from './compat-subscriptions.ts'
+import { ClientSubscriptions, subscriptionList, type IClientSubscribeOptions, type ISubscriptionMap, type WantedSubscription } from './compat-subscriptions.ts'
 import { HubError } from './errors.ts'
 import { createHub } from './hub.ts'
 import type { HubMessage } from './message.ts'
 import { checkQos, record } from './options.ts'
 import type { HubStatus, QoS } from './public-types.ts'
-import { topicMatches, validateTopicFilter } from './topic.ts'
-import type { Hub, HubOptions, Subscription } from './types.ts'
+import { validateTopicFilter } from './topic.ts'
+import type { Hub, HubOptions } from './types.ts'
 
 export interface IClientPublishOptions { qos?: QoS; retain?: boolean; dup?: boolean }
 export type OnMessageCallback = (topic: string, payload: MessagePayload, packet: IPublishPacket) => void
@@ -46,10 +46,7 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
   disconnecting = false
   disconnected = false
   private hubInstance: Hub | null = null
-  private subacks: SubackWaiters | null = null
-  private readonly subscriptions = new Map<string, Subscription>()
-  /** The filters this client holds, each with the subscription (by its token) that speaks for it. Kept across end() for reconnect(). */
-  private readonly filters = new Map<string, WantedSubscription & { token: object }>()
+  private readonly subscriptions: ClientSubscriptions
   /** Calls whose callback waits for the broker (subscribe, unsubscribe, QoS 1/2 publish): end(false) waits for them. */
   private readonly inFlight = new Set<Promise<void>>()
   /** A connection or an attempt is live: its end is told with 'close'. */
@@ -62,6 +59,7 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
 
   constructor(private readonly hubOptions: HubOptions, readonly options: ResolvedClientOptions, manualConnect: boolean) {
     super()
+    this.subscriptions = new ClientSubscriptions(options.protocolVersion === 5, (message) => this.deliver(message))
     if (!manualConnect) this.connect()
   }
 
@@ -77,12 +75,11 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
     this.disconnected = false
     const hub = createHub(this.hubOptions)
     ;[this.hubInstance, this.closeOwed, this.wentOffline] = [hub, true, false]
-    this.subacks = new SubackWaiters(hub)
     hub.on('connected', (event) => (this.sessionPresent = event.sessionPresent))
     hub.onStatus((status, error) => {
       if (this.hubInstance === hub) this.onStatus(status, error)
     })
-    for (const wanted of this.filters.values()) this.track(this.subscribeOne(wanted).then(() => {}, (error: HubError) => this.fail(error)))
+    for (const wanted of this.subscriptions.attach(hub)) this.track(this.subscriptions.add(wanted).then(() => {}, (error: HubError) => this.fail(error)))
     return this
   }
 
@@ -115,14 +112,14 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
     }
     if (this.refuseWhileEnding(done)) return this
     // MQTT.js skips a filter it holds at the same or a higher QoS, and calls back with [] if nothing is left.
-    const fresh = wanted.filter(({ topic, qos }) => !(this.options.reconnectPeriod > 0 && (this.filters.get(topic)?.qos ?? -1) >= qos))
+    const fresh = wanted.filter(({ topic, qos }) => !(this.options.reconnectPeriod > 0 && (this.subscriptions.heldQos(topic) ?? -1) >= qos))
     if (fresh.length === 0) {
       done(null, [])
       return this
     }
     const messageId = this.packetId()
     this.emit('packetsend', { cmd: 'subscribe', messageId, subscriptions: fresh })
-    this.track(Promise.all(fresh.map((s) => this.subscribeOne(s))).then((granted) => {
+    this.track(Promise.all(fresh.map((s) => this.subscriptions.add(s))).then((granted) => {
       const suback: ISubackPacket = { cmd: 'suback', messageId, granted: granted.map((g) => g.qos) }
       this.emit('packetreceive', suback)
       done(null, granted, suback)
@@ -148,13 +145,7 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
     if (this.refuseWhileEnding(done)) return this
     const messageId = this.packetId()
     this.emit('packetsend', { cmd: 'unsubscribe', messageId, unsubscriptions: list })
-    // Like MQTT.js, a filter this client does not hold is no error.
-    this.track(Promise.all(list.map(async (topic) => {
-      const subscription = this.subscriptions.get(topic)
-      this.subscriptions.delete(topic)
-      this.filters.delete(topic)
-      await subscription?.unsubscribe()
-    })).then(() => {
+    this.track(Promise.all(list.map((topic) => this.subscriptions.remove(topic))).then(() => {
       const unsuback: IUnsubackPacket = { cmd: 'unsuback', messageId }
       this.emit('packetreceive', unsuback)
       done(undefined, unsuback)
@@ -284,62 +275,12 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
   private stopHub(): void {
     const hub = this.hubInstance
     ;[this.hubInstance, this.connected, this.reconnecting] = [null, false, false]
-    this.subscriptions.clear()
-    this.subacks?.rejectAll(new HubError('CLOSED', 'The client ended before the broker answered the subscription'))
-    this.subacks = null
+    this.subscriptions.detach()
     void hub?.close()
   }
 
-  private async subscribeOne(wanted: WantedSubscription): Promise<ISubscriptionGrant> {
-    const { topic, qos, nl, rap, rh } = wanted
-    // Registered first: retained messages can arrive before subscribe() resolves.
-    const token = {}
-    const previous = this.filters.get(topic)
-    this.filters.set(topic, { ...wanted, token })
-    const restore = (): void => {
-      if (this.filters.get(topic)?.token !== token) return
-      if (previous) this.filters.set(topic, previous)
-      else this.filters.delete(topic)
-    }
-    const suback = this.subacks?.next(topic)
-    let subscription: Subscription
-    try {
-      const options = { ...(nl && { noLocal: true }), ...(rap && { retainAsPublished: true }), ...(rh && { retainHandling: rh }) }
-      subscription = await this.hub.subscribe(topic, (message) => this.deliver(topic, token, message), { qos, ...options })
-    } catch (error) {
-      suback?.cancel()
-      restore()
-      throw error
-    }
-    // Subscribing again replaces the subscription [MQTT-3.8.4-3]: the new one is in place before the old one goes.
-    const replaced = this.subscriptions.get(topic)
-    this.subscriptions.set(topic, subscription)
-    await replaced?.unsubscribe().catch(() => {})
-    let granted = subscription.granted
-    if (granted !== undefined) suback?.cancel()
-    else {
-      // Made while offline: MQTT.js calls back after the SUBACK, so that is waited for.
-      try {
-        granted = Math.min(qos, await suback!.granted) as QoS
-      } catch (error) {
-        restore()
-        if (this.subscriptions.get(topic) === subscription) this.subscriptions.delete(topic)
-        await subscription.unsubscribe().catch(() => {})
-        throw error
-      }
-    }
-    const grant = { topic, qos: granted }
-    return this.options.protocolVersion === 5 ? { ...grant, nl: nl ?? false, rap: rap ?? false, rh: rh ?? 0 } : grant
-  }
-
-  /**
-   * MQTT.js emits one `message` per PUBLISH it receives; the hub calls every matching
-   * subscription's handler once per message (also on MQTT 5 brokers that send a copy per
-   * subscription). So one filter speaks for each message: the matching one with the highest QoS,
-   * the first subscribed on a tie. The same counts on every broker.
-   */
-  private deliver(filter: string, token: object, message: HubMessage): void {
-    if (this.filters.get(filter)?.token !== token || this.speakerFor(message.topic) !== filter) return
+  /** Emits one `message` per message this client receives (ClientSubscriptions picks the filter that speaks for it). */
+  private deliver(message: HubMessage): void {
     // A view, no copy: payloads arrive by postMessage, so on an ArrayBuffer (never a SharedArrayBuffer).
     const payload = new MessagePayload(message.payload.buffer as ArrayBuffer, message.payload.byteOffset, message.payload.byteLength)
     const packet: IPublishPacket = {
@@ -348,14 +289,6 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
     }
     this.emit('packetreceive', packet)
     this.emit('message', message.topic, payload, packet)
-  }
-
-  private speakerFor(topic: string): string | undefined {
-    let speaker: [string, QoS] | undefined
-    for (const [filter, { qos }] of this.filters) {
-      if (topicMatches(filter, topic) && (!speaker || qos > speaker[1])) speaker = [filter, qos]
-    }
-    return speaker?.[0]
   }
 
   /** After end() began, calls fail as in MQTT.js ('client disconnecting'). */

@@ -1,10 +1,12 @@
 // subscribe()'s arguments as MQTT.js takes them (a filter, a list, a map of filter to options),
-// checked and turned into one wanted subscription per filter.
+// checked and turned into one wanted subscription per filter, and the filters a client holds.
+import type { ISubscriptionGrant } from './compat-packets.ts'
 import { HubError } from './errors.ts'
+import type { HubMessage } from './message.ts'
 import { checkQos, record } from './options.ts'
 import type { QoS } from './public-types.ts'
-import { validateTopicFilter } from './topic.ts'
-import type { Hub } from './types.ts'
+import { topicMatches, validateTopicFilter } from './topic.ts'
+import type { Hub, Subscription } from './types.ts'
 
 /** MQTT.js's subscribe options; `nl`, `rap`, `rh` are MQTT 5's subscription options [MQTT-3.8.3.1]. */
 export interface IClientSubscribeOptions {
@@ -56,7 +58,7 @@ interface Waiter {
  * The broker's answers to SUBSCRIBE as the hub's events tell them. A subscribe() made while
  * offline resolves before the broker answered; MQTT.js calls back only after the SUBACK.
  */
-export class SubackWaiters {
+class SubackWaiters {
   private readonly waiting = new Map<string, Set<Waiter>>()
 
   constructor(hub: Hub) {
@@ -85,5 +87,106 @@ export class SubackWaiters {
     const set = this.waiting.get(filter)
     this.waiting.delete(filter)
     for (const waiter of set ?? []) answer(waiter)
+  }
+}
+
+/**
+ * The filters one compat client holds, over the hub it currently uses. Kept across end() so that
+ * reconnect() makes them again, as MQTT.js resubscribes.
+ */
+export class ClientSubscriptions {
+  /** Each filter with the token of the subscription that speaks for it (a re-subscribe replaces it). */
+  private readonly filters = new Map<string, WantedSubscription & { token: object }>()
+  private readonly subscriptions = new Map<string, Subscription>()
+  private hub: Hub | null = null
+  private subacks: SubackWaiters | null = null
+
+  constructor(private readonly v5: boolean, private readonly onMessage: (message: HubMessage) => void) {}
+
+  /** The QoS this client holds `topic` at, if it does. */
+  heldQos(topic: string): QoS | undefined {
+    return this.filters.get(topic)?.qos
+  }
+
+  /** Uses `hub` from now on; returns the filters held before, to make again on it. */
+  attach(hub: Hub): WantedSubscription[] {
+    ;[this.hub, this.subacks] = [hub, new SubackWaiters(hub)]
+    return [...this.filters.values()]
+  }
+
+  /** The hub is gone: none of its subscriptions remain; subscribes waiting for a SUBACK fail. */
+  detach(): void {
+    this.subacks?.rejectAll(new HubError('CLOSED', 'The client ended before the broker answered the subscription'))
+    ;[this.hub, this.subacks] = [null, null]
+    this.subscriptions.clear()
+  }
+
+  async add(wanted: WantedSubscription): Promise<ISubscriptionGrant> {
+    const { topic, qos, nl, rap, rh } = wanted
+    const hub = this.hub
+    if (!hub) throw new HubError('CLOSED', 'Not connected: call connect() or reconnect() first')
+    // Registered first: retained messages can arrive before subscribe() resolves.
+    const token = {}
+    const previous = this.filters.get(topic)
+    this.filters.set(topic, { ...wanted, token })
+    const restore = (): void => {
+      if (this.filters.get(topic)?.token !== token) return
+      if (previous) this.filters.set(topic, previous)
+      else this.filters.delete(topic)
+    }
+    const suback = this.subacks!.next(topic)
+    let subscription: Subscription
+    try {
+      const options = { ...(nl && { noLocal: true }), ...(rap && { retainAsPublished: true }), ...(rh && { retainHandling: rh }) }
+      subscription = await hub.subscribe(topic, (message) => this.deliver(topic, token, message), { qos, ...options })
+    } catch (error) {
+      suback.cancel()
+      restore()
+      throw error
+    }
+    // Subscribing again replaces the subscription [MQTT-3.8.4-3]: the new one is in place before the old one goes.
+    const replaced = this.subscriptions.get(topic)
+    this.subscriptions.set(topic, subscription)
+    await replaced?.unsubscribe().catch(() => {})
+    let granted = subscription.granted
+    if (granted !== undefined) suback.cancel()
+    else {
+      // Made while offline: MQTT.js calls back after the SUBACK, so that is waited for.
+      try {
+        granted = Math.min(qos, await suback.granted) as QoS
+      } catch (error) {
+        restore()
+        if (this.subscriptions.get(topic) === subscription) this.subscriptions.delete(topic)
+        await subscription.unsubscribe().catch(() => {})
+        throw error
+      }
+    }
+    return this.v5 ? { topic, qos: granted, nl: nl ?? false, rap: rap ?? false, rh: rh ?? 0 } : { topic, qos: granted }
+  }
+
+  /** Like MQTT.js, a filter this client does not hold is no error. */
+  async remove(topic: string): Promise<void> {
+    const subscription = this.subscriptions.get(topic)
+    this.subscriptions.delete(topic)
+    this.filters.delete(topic)
+    await subscription?.unsubscribe()
+  }
+
+  /**
+   * MQTT.js emits one `message` per PUBLISH it receives; the hub calls every matching
+   * subscription's handler once per message (also on MQTT 5 brokers that send a copy per
+   * subscription). So one filter speaks for each message: the matching one with the highest QoS,
+   * the first subscribed on a tie. The same counts on every broker.
+   */
+  private deliver(filter: string, token: object, message: HubMessage): void {
+    if (this.filters.get(filter)?.token === token && this.speakerFor(message.topic) === filter) this.onMessage(message)
+  }
+
+  private speakerFor(topic: string): string | undefined {
+    let speaker: [string, QoS] | undefined
+    for (const [filter, { qos }] of this.filters) {
+      if (topicMatches(filter, topic) && (!speaker || qos > speaker[1])) speaker = [filter, qos]
+    }
+    return speaker?.[0]
   }
 }
