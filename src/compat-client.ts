@@ -239,7 +239,10 @@ export class MqttHubClient extends TypedEmitter<MqttClientEvents> {
       this.emit('connect', connack)
     } else if (status === 'offline') {
       this.connected = false
-      if (error?.code === 'CONNECTION_REFUSED' && !this.options.reconnectOnConnackError) return this.refused(error)
+      if (error?.code === 'CONNECTION_REFUSED' && !this.options.reconnectOnConnackError) {
+        this.refused(error)
+        return
+      }
       this.wentOffline = true
       // As MQTT.js: 'offline' once when the client goes from trying or connected to waiting, then 'close'.
       if (this.options.reconnectPeriod > 0 && !this.reconnecting) {

@@ -98,8 +98,8 @@ export class ClientSubscriptions {
   /** Each filter with the token of the subscription that speaks for it (a re-subscribe replaces it). */
   private readonly filters = new Map<string, WantedSubscription & { token: object }>()
   private readonly subscriptions = new Map<string, Subscription>()
-  private hub: Hub | null = null
-  private subacks: SubackWaiters | null = null
+  /** The hub in use, and its SUBACKs. */
+  private attached: { hub: Hub; subacks: SubackWaiters } | null = null
 
   constructor(private readonly v5: boolean, private readonly onMessage: (message: HubMessage) => void) {}
 
@@ -110,21 +110,21 @@ export class ClientSubscriptions {
 
   /** Uses `hub` from now on; returns the filters held before, to make again on it. */
   attach(hub: Hub): WantedSubscription[] {
-    ;[this.hub, this.subacks] = [hub, new SubackWaiters(hub)]
+    this.attached = { hub, subacks: new SubackWaiters(hub) }
     return [...this.filters.values()]
   }
 
   /** The hub is gone: none of its subscriptions remain; subscribes waiting for a SUBACK fail. */
   detach(): void {
-    this.subacks?.rejectAll(new HubError('CLOSED', 'The client ended before the broker answered the subscription'))
-    ;[this.hub, this.subacks] = [null, null]
+    this.attached?.subacks.rejectAll(new HubError('CLOSED', 'The client ended before the broker answered the subscription'))
+    this.attached = null
     this.subscriptions.clear()
   }
 
   async add(wanted: WantedSubscription): Promise<ISubscriptionGrant> {
     const { topic, qos, nl, rap, rh } = wanted
-    const hub = this.hub
-    if (!hub) throw new HubError('CLOSED', 'Not connected: call connect() or reconnect() first')
+    if (!this.attached) throw new HubError('CLOSED', 'Not connected: call connect() or reconnect() first')
+    const { hub, subacks } = this.attached
     // Registered first: retained messages can arrive before subscribe() resolves.
     const token = {}
     const previous = this.filters.get(topic)
@@ -134,7 +134,7 @@ export class ClientSubscriptions {
       if (previous) this.filters.set(topic, previous)
       else this.filters.delete(topic)
     }
-    const suback = this.subacks!.next(topic)
+    const suback = subacks.next(topic)
     let subscription: Subscription
     try {
       const options = { ...(nl && { noLocal: true }), ...(rap && { retainAsPublished: true }), ...(rh && { retainHandling: rh }) }

@@ -251,8 +251,8 @@ class TabHub implements Hub {
       for (const { seq, messageId, error } of event.results) this.acks.settle(seq, error && fromWire(error), messageId)
       return
     }
-    if (event.type === 'event') return this.events.dispatch(event.event, (error) => this.handlers.report(error))
-    this.handlers.deliver(event.deliveries, reply)
+    if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))
+    else this.handlers.deliver(event.deliveries, reply)
   }
 
   private setStatus(status: HubStatus, error: HubError | undefined): void {

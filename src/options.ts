@@ -15,7 +15,7 @@ const MQTT_KEYS = new Set<keyof MqttConnectOptions>([
 export function checkQos(qos: unknown): QoS {
   if (qos === undefined) return 0
   if (qos === 0 || qos === 1 || qos === 2) return qos
-  throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describe(qos)}`)
+  throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describeValue(qos)}`)
 }
 
 export function checkPayload(payload: unknown, max = MAX_PAYLOAD_BYTES): string | Uint8Array {
@@ -32,11 +32,11 @@ export function checkPayload(payload: unknown, max = MAX_PAYLOAD_BYTES): string 
     }
     return payload
   }
-  throw new HubError('INVALID_PAYLOAD', `Payload must be a string or a Uint8Array, got ${describe(payload)}`)
+  throw new HubError('INVALID_PAYLOAD', `Payload must be a string or a Uint8Array, got ${describeValue(payload)}`)
 }
 
 export function checkUrl(url: unknown): string {
-  if (typeof url !== 'string') throw new HubError('INVALID_URL', `url must be a ws:// or wss:// URL string, got ${describe(url)}`)
+  if (typeof url !== 'string') throw new HubError('INVALID_URL', `url must be a ws:// or wss:// URL string, got ${describeValue(url)}`)
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -52,7 +52,7 @@ export function checkUrl(url: unknown): string {
 export function checkName(name: unknown): string {
   if (name === undefined) return DEFAULTS.name
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describe(name)}`)
+    throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describeValue(name)}`)
   }
   return name
 }
@@ -155,7 +155,7 @@ export function checkTimeout(value: unknown, what: string, fallback: number): nu
 
 export function record(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HubError('INVALID_OPTIONS', `${what} must be an object, got ${describe(value)}`)
+    throw new HubError('INVALID_OPTIONS', `${what} must be an object, got ${describeValue(value)}`)
   }
   return value as Record<string, unknown>
 }
@@ -165,7 +165,7 @@ function isInteger(value: unknown, min: number, max: number): value is number {
 }
 
 /** A short description of a bad value for an error message (never the value of a string: it may be a secret). */
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'number') return String(value)

@@ -13,7 +13,9 @@ export class PendingAcks {
     const early = this.early.get(seq)
     if (early) {
       this.early.delete(seq)
-      return early[0] ? reject(early[0]) : resolve(early[1])
+      if (early[0]) reject(early[0])
+      else resolve(early[1])
+      return
     }
     this.pending.set(seq, { resolve, reject })
   }

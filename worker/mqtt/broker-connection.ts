@@ -147,7 +147,10 @@ export class BrokerConnection {
 
   publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void, properties?: MessageProperties): void {
     const client = this.client
-    if (!client?.connected) return done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+    if (!client?.connected) {
+      done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+      return
+    }
     const options = this.protocolVersion === 5 && properties ? { qos, retain, properties } : { qos, retain }
     client.publish(topic, payload as string, options as IClientPublishOptions, (error) => {
       if (client !== this.client) return // the connection died; the owner re-sends from its queue
@@ -213,7 +216,7 @@ export class BrokerConnection {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'publish') this.traffic.sent(packet.payload.length, packet.properties?.topicAlias !== undefined)
       else if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
-        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0]!.topic)
+        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0].topic)
       }
     })
     client.on('packetreceive', (packet: Packet) => {

@@ -195,7 +195,7 @@ export class ExclusiveGroup implements MessageSubscriber {
     const live = this.members.filter((m) => !m.stalled)
     const candidates = live.length > 0 ? live : this.members
     for (let i = 0; i < candidates.length; i++) {
-      const member = candidates[(this.next + i) % candidates.length]!
+      const member = candidates[(this.next + i) % candidates.length]
       if (member.outstanding.size < WINDOW) {
         this.next = (this.next + i + 1) % candidates.length
         return member

@@ -62,8 +62,8 @@ export class ExclusiveGroups {
   leave(group: ExclusiveGroup, member: Member, explicit: boolean): void {
     group.leave(member)
     if (group.members.length > 0 || this.groups.get(group.name) !== group) return
-    if (this.leases) return this.handOver(group)
-    if (!explicit) return
+    if (this.leases) this.handOver(group)
+    if (this.leases || !explicit) return
     this.groups.delete(group.name)
     const anchor = this.anchors.get(group)
     if (anchor) this.registry.remove(anchor)

@@ -223,7 +223,10 @@ export class SubscriptionRegistry {
   private reconcile(entry: FilterEntry): void {
     if (entry.inFlight || !this.broker.isConnected) return
     const wanted = entry.wantedQos()
-    if (wanted === null) return this.release(entry)
+    if (wanted === null) {
+      this.release(entry)
+      return
+    }
     if (entry.held === wanted && entry.fresh.size === 0) return
     const generation = new Set(entry.held === null ? entry.subs : entry.fresh)
     entry.fresh.clear()

@@ -277,7 +277,9 @@ export class Session implements ConnectionListener {
     let writes: Array<Promise<void>> | undefined
     for (const [subscriber, subs] of matched) {
       const written = subscriber.receive(message, subs)
-      if (written) (writes ??= []).push(written)
+      if (!written) continue
+      writes ??= []
+      writes.push(written)
     }
     if (writes) return Promise.all(writes).then(() => {})
   }
