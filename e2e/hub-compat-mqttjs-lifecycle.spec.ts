@@ -153,6 +153,26 @@ behaviour('a refused CONNACK: error.code is the return or reason code (a number)
   }
 })
 
+behaviour('connectAsync resolves once connected; rejects with a refused CONNACK\'s code; with allowRetries false, rejects when the first attempt fails (connect/index.ts)', async ({ page, lib, broker, brokerKind, protocolVersion }) => {
+  const refusing = await refusingBroker(brokerKind)
+  const unreachable = `ws://127.0.0.1:${await freePort()}`
+  try {
+    const outcome = await page.evaluate(async ({ lib, url, refusingUrl, unreachable, protocolVersion }) => {
+      const mqtt = window.libraries[lib]
+      const client = await mqtt.connectAsync(url, { protocolVersion })
+      const connected = client.connected
+      await client.endAsync()
+      const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code?: unknown }) => `rejected ${typeof error.code}`)
+      const refused = await codeOf(mqtt.connectAsync(refusingUrl, { protocolVersion, username: 'app', password: 'wrong' }))
+      const failed = await codeOf(mqtt.connectAsync(unreachable, { protocolVersion, reconnectPeriod: 100 }, false))
+      return { connected, refused, failed: failed.startsWith('rejected') }
+    }, { lib, url: broker.url, refusingUrl: refusing.url, unreachable, protocolVersion })
+    expect(outcome).toEqual({ connected: true, refused: 'rejected number', failed: true })
+  } finally {
+    await refusing.close()
+  }
+})
+
 behaviour('options MQTT.js accepts are accepted: encoding binary, queueQoSZero false, connectTimeout, keepalive 0', async ({ page, lib, broker, protocolVersion }) => {
   const outcome = await page.evaluate(({ lib, url, protocolVersion }) => new Promise<unknown>((resolve) => {
     const client = window.libraries[lib].connect(url, { protocolVersion, encoding: 'binary', queueQoSZero: false, connectTimeout: 5_000, keepalive: 0 })

@@ -2,6 +2,7 @@
 // MQTT.js moves by changing its import (`import mqtt from 'mqtt-hub/compat'`).
 import { MqttHubClient } from './compat-client.ts'
 import { mapConnectOptions, type IClientOptions } from './compat-options.ts'
+import { HubError } from './errors.ts'
 
 /** Connects (unless `manualConnect`) and returns an MQTT.js-shaped client; bad options throw a HubError. */
 export function connect(url: string, options?: IClientOptions): MqttHubClient {
@@ -9,16 +10,27 @@ export function connect(url: string, options?: IClientOptions): MqttHubClient {
   return new MqttHubClient(hub, resolved, manualConnect)
 }
 
-/** Resolves once connected; rejects with the first error (refused, timed out) as MQTT.js's connectAsync does. */
-export async function connectAsync(url: string, options?: IClientOptions): Promise<MqttHubClient> {
-  const client = connect(url, options)
-  try {
-    await client.hub.ready()
-  } catch (error) {
-    await client.endAsync()
-    throw error
-  }
-  return client
+/**
+ * As MQTT.js's connectAsync: resolves with the client once connected (or ended), rejects with the
+ * first error (a refused CONNACK) and ends the client; `allowRetries: false` also rejects when the
+ * first attempt fails.
+ */
+export function connectAsync(url: string, options?: IClientOptions, allowRetries = true): Promise<MqttHubClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options)
+    const settle = (outcome: () => void): void => {
+      client.off('connect', resolved).off('end', resolved).off('error', failed).off('close', closed)
+      outcome()
+    }
+    const resolved = (): void => settle(() => resolve(client))
+    const failed = (error: Error): void => settle(() => {
+      client.end()
+      reject(error)
+    })
+    const closed = (): void => failed(new HubError('CONNECTION_LOST', "Couldn't connect to server"))
+    client.on('connect', resolved).on('end', resolved).on('error', failed)
+    if (!allowRetries) client.on('close', closed)
+  })
 }
 
 export { MqttHubClient } from './compat-client.ts'
