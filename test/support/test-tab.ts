@@ -153,6 +153,11 @@ export class TestTab {
     this.events!.postMessage({ type: 'visibility', visible })
   }
 
+  /** Reports the page frozen or in the back/forward cache (`active` false) or back, as the tab stub does. */
+  setLifecycle(active: boolean, epoch: number): void {
+    this.events!.postMessage({ type: 'lifecycle', active, epoch })
+  }
+
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */
   received(id: number): string[] {
     return this.deliveries.filter((d) => d.subs.includes(id)).map((d) => `${d.topic} ${new TextDecoder().decode(d.payload)}`)

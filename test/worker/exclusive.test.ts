@@ -211,7 +211,7 @@ describe('ExclusiveGroup and broker re-sends', () => {
   function groupWithMember() {
     const got: Delivery[] = []
     const group = new ExclusiveGroup('s', 'g', 'j', spec, null)
-    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {}, warn: () => {} }, id: 1, outstanding: new Set(), stalled: false })
+    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {}, warn: () => {}, visible: true, active: true }, id: 1, outstanding: new Set(), stalled: false })
     return { group, got }
   }
 

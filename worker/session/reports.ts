@@ -95,6 +95,7 @@ function inspectTab(tab: TabClient, self: TabClient): InspectedTab {
     id: tab.id,
     self: tab === self,
     visible: tab.visible,
+    active: tab.active,
     subscriptions: [...tab.subs.values()].map((sub) => ({
       filter: sub.filter,
       qos: sub.qos,
