@@ -50,8 +50,9 @@ export function freePort(): Promise<number> {
   })
 }
 
-export async function startAedes(port = 0): Promise<TestBroker> {
-  const broker = await startAedesBroker({ port, host: HOST })
+/** `credentials`: only clients that present them may connect (CONNACK 4 otherwise). */
+export async function startAedes(port = 0, { credentials }: { credentials?: { username: string; password: string } } = {}): Promise<TestBroker> {
+  const broker = await startAedesBroker({ port, host: HOST, credentials })
   return {
     kind: 'aedes',
     url: broker.url,
@@ -65,13 +66,14 @@ export async function startAedes(port = 0): Promise<TestBroker> {
   }
 }
 
-export async function startMosquitto(): Promise<TestBroker> {
+/** `allowAnonymous: false` (and no password file): every CONNECT is refused as not authorised. */
+export async function startMosquitto({ allowAnonymous = true }: { allowAnonymous?: boolean } = {}): Promise<TestBroker> {
   const tcpPort = await freePort()
   let wsPort = await freePort()
   while (wsPort === tcpPort) wsPort = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
-  await writeFile(config, mosquittoConfig(tcpPort, wsPort))
+  await writeFile(config, mosquittoConfig(tcpPort, wsPort, allowAnonymous))
 
   const log = new MosquittoLog()
   // 'close' (not 'exit') also waits for the log pipes to drain, so stats() sees every line.
@@ -136,11 +138,11 @@ export async function startMosquitto(): Promise<TestBroker> {
   }
 }
 
-function mosquittoConfig(tcpPort: number, wsPort: number): string {
+function mosquittoConfig(tcpPort: number, wsPort: number, allowAnonymous: boolean): string {
   // Without `socket_domain ipv4` mosquitto 2.0 binds every interface despite the address; a
   // websockets-only config fails to start. stderr is unbuffered (stdout is not, when piped).
   return [
-    'allow_anonymous true',
+    `allow_anonymous ${allowAnonymous}`,
     'persistence false',
     'log_dest stderr',
     'log_type all',

@@ -2,31 +2,48 @@
 // MQTT.js moves by changing its import (`import mqtt from 'mqtt-hub/compat'`).
 import { MqttHubClient } from './compat-client.ts'
 import { mapConnectOptions, type IClientOptions } from './compat-options.ts'
+import { HubError } from './errors.ts'
 
 /** Connects (unless `manualConnect`) and returns an MQTT.js-shaped client; bad options throw a HubError. */
 export function connect(url: string, options?: IClientOptions): MqttHubClient {
-  const { hub, manualConnect } = mapConnectOptions(url, options)
-  return new MqttHubClient(hub, manualConnect)
+  const { hub, manualConnect, options: resolved } = mapConnectOptions(url, options)
+  return new MqttHubClient(hub, resolved, manualConnect)
 }
 
-/** Resolves once connected; rejects with the first error (refused, timed out) as MQTT.js's connectAsync does. */
-export async function connectAsync(url: string, options?: IClientOptions): Promise<MqttHubClient> {
-  const client = connect(url, options)
-  try {
-    await client.hub.ready()
-  } catch (error) {
-    await client.endAsync()
-    throw error
-  }
-  return client
+/**
+ * As MQTT.js's connectAsync: resolves with the client once connected (or ended), rejects with the
+ * first error (a refused CONNACK) and ends the client; `allowRetries: false` also rejects when the
+ * first attempt fails.
+ */
+export function connectAsync(url: string, options?: IClientOptions, allowRetries = true): Promise<MqttHubClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options)
+    const settle = (outcome: () => void): void => {
+      client.off('connect', resolved).off('end', resolved).off('error', failed).off('close', closed)
+      outcome()
+    }
+    const resolved = (): void => settle(() => resolve(client))
+    const failed = (error: Error): void => settle(() => {
+      client.end()
+      reject(error)
+    })
+    const closed = (): void => failed(new HubError('CONNECTION_LOST', "Couldn't connect to server"))
+    client.on('connect', resolved).on('end', resolved).on('error', failed)
+    if (!allowRetries) client.on('close', closed)
+  })
 }
 
-export { MqttHubClient, MessagePayload } from './compat-client.ts'
+export { MqttHubClient } from './compat-client.ts'
 export type {
-  ClientSubscribeCallback, IClientPublishOptions, IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant,
-  ISubscriptionMap, MqttClientEvents, OnMessageCallback, PacketCallback,
+  ClientSubscribeCallback, EndCallback, IClientPublishOptions, MqttClientEvents, OnMessageCallback, PacketCallback, UnsubscribeCallback,
 } from './compat-client.ts'
-export type { IClientOptions } from './compat-options.ts'
+export { ErrorWithReasonCode, MessagePayload } from './compat-packets.ts'
+export type {
+  IConnackPacket, IOutgoingPublishPacket, IPubackPacket, IPublishPacket, IPubrelPacket, ISubackPacket, ISubscribePacket, ISubscriptionGrant,
+  IUnsubackPacket, IUnsubscribePacket, Packet,
+} from './compat-packets.ts'
+export type { IClientSubscribeOptions, ISubscriptionMap } from './compat-subscriptions.ts'
+export type { IClientOptions, ResolvedClientOptions } from './compat-options.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 
 export default { connect, connectAsync }

@@ -107,7 +107,7 @@ export class Handlers {
 
 
 export function messageOf(delivery: Delivery): Message {
-  return new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true, delivery.properties)
+  return new Message(delivery.topic, delivery.payload, delivery.qos, delivery.retain, delivery.redelivered === true, delivery.properties, delivery.messageId)
 }
 
 export function checkHandler(handler: unknown): void {

@@ -162,8 +162,9 @@ class TabHub implements Hub {
     }
     this.subs.set(sub.id, sub)
     try {
-      await this.call((remote) => remote.subscribe(specOf(sub)))
+      const { granted } = await this.call((remote) => remote.subscribe(specOf(sub)))
       sub.confirmed = true
+      if (granted !== null) return { granted: Math.min(granted, qos) as QoS, unsubscribe: () => this.unsubscribe(sub.id) }
     } catch (error) {
       this.subs.delete(sub.id)
       this.worker.tell((remote) => remote.unsubscribe(sub.id))
@@ -179,14 +180,17 @@ class TabHub implements Hub {
     const o = record(options, 'publish options')
     const qos = checkQos(o.qos)
     if (o.retain !== undefined && typeof o.retain !== 'boolean') throw new HubError('INVALID_OPTIONS', 'retain must be a boolean')
-    if (o.onDurable !== undefined && typeof o.onDurable !== 'function') throw new HubError('INVALID_OPTIONS', 'onDurable must be a function')
+    for (const key of ['onDurable', 'onAcked']) {
+      if (o[key] !== undefined && typeof o[key] !== 'function') throw new HubError('INVALID_OPTIONS', `${key} must be a function`)
+    }
     // MQTT 5 properties are checked by the worker (their checks would weigh on every page's bundle).
     const properties = o.properties === undefined ? undefined : (record(o.properties, 'properties') as MessageProperties)
     const seq = await this.call((remote) => remote.publish({ topic, payload: checked, qos, retain: o.retain === true, ...(properties && { properties }) }))
     if (seq === null) return
     ;(o.onDurable as (() => void) | undefined)?.()
     // Stored: the ack may take as long as the broker is away, and survives a restart of the worker.
-    await new Promise<void>((resolve, reject) => this.acks.expect(seq, resolve, reject))
+    const messageId = await new Promise<number | undefined>((resolve, reject) => this.acks.expect(seq, resolve, reject))
+    ;(o.onAcked as PublishOptions['onAcked'])?.(messageId)
   }
 
   metrics(): Promise<SessionMetrics>
@@ -255,7 +259,7 @@ class TabHub implements Hub {
       return
     }
     if (event.type === 'published') {
-      for (const { seq, error } of event.results) this.acks.settle(seq, error && fromWire(error))
+      for (const { seq, messageId, error } of event.results) this.acks.settle(seq, error && fromWire(error), messageId)
       return
     }
     if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))

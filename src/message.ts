@@ -11,6 +11,8 @@ export interface HubMessage {
   readonly redelivered: boolean
   /** MQTT 5 properties the publisher set (user properties, content type, response topic...). */
   readonly properties?: MessageProperties
+  /** QoS 1/2: the broker's packet id of the PUBLISH (it repeats once the flow is over, and on a re-send). */
+  readonly messageId?: number
   /** The payload as UTF-8 text; bytes that are not UTF-8 become U+FFFD. */
   text(): string
   /** The payload parsed as JSON; throws HubError 'INVALID_JSON' when it is not. */
@@ -27,10 +29,12 @@ export class Message implements HubMessage {
     readonly retain: boolean,
     readonly redelivered = false,
     readonly properties?: MessageProperties,
+    readonly messageId?: number,
   ) {}
 
+  /** A packet id belongs to QoS 1/2 only [MQTT-2.3.1-5]: downgraded to 0, the message has none. */
   withQos(qos: QoS): Message {
-    return new Message(this.topic, this.payload, qos, this.retain, this.redelivered, this.properties)
+    return new Message(this.topic, this.payload, qos, this.retain, this.redelivered, this.properties, qos === 0 ? undefined : this.messageId)
   }
 
   text(): string {

@@ -32,6 +32,8 @@ export interface Delivery extends MessageFields {
   job?: number
   /** The job was given to another member before (that tab died, hung, or the handler failed). */
   redelivered?: boolean
+  /** QoS 1/2: the broker's packet id of the PUBLISH. */
+  messageId?: number
 }
 
 export interface MessagesEvent {
@@ -48,7 +50,8 @@ export interface WarningEvent {
 /** The broker acknowledged stored publishes (PUBACK, PUBCOMP), or refused them (`error`). */
 export interface PublishedEvent {
   type: 'published'
-  results: Array<{ seq: number; error?: WireError }>
+  /** `messageId`: the packet id the broker's PUBACK / PUBCOMP acknowledged. */
+  results: Array<{ seq: number; messageId?: number; error?: WireError }>
 }
 
 export interface HubEventMessage {
@@ -153,11 +156,16 @@ export interface RequestRequest extends Omit<MessageFields<string | Uint8Array>,
   timeoutMs: number
 }
 
+export interface SubscribeResult {
+  /** The QoS the broker granted the filter (it may be less than asked); null while offline (it is sent on connect). */
+  granted: QoS | null
+}
+
 /** The facade the worker exposes on each port. One port serves one Hub instance of one tab. */
 export interface TabApi {
   open(request: OpenRequest): Promise<OpenResult>
-  /** Resolves when the broker granted the subscription (or, while offline, once it is registered). */
-  subscribe(spec: SubscriptionSpec): Promise<void>
+  /** Resolves when the broker granted the subscription (or, while offline, once it is registered), with the grant. */
+  subscribe(spec: SubscriptionSpec): Promise<SubscribeResult>
   unsubscribe(id: number): Promise<void>
   /**
    * QoS 0: resolves with null once sent (or queued while offline). QoS 1/2: resolves with the

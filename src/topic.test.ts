@@ -289,3 +289,52 @@ function referenceMatches(filter: string, topic: string): boolean {
   }
   return f.length === t.length
 }
+
+describe('topicMatches is false for an invalid filter or topic name (as mosquitto_topic_matches_sub)', () => {
+  const long = 'a'.repeat(65536)
+  it.each([
+    ['a/#/b', 'a/x/b', 'MQTT-4.7.1-2'],
+    ['#/a', 'x/a', 'MQTT-4.7.1-2'],
+    ['foo#', 'foo#', 'MQTT-4.7.1-2'],
+    ['foo/#abc', 'foo/#abc', 'MQTT-4.7.1-2'],
+    ['#abc', 'abc', 'MQTT-4.7.1-2'],
+    ['a/+b', 'a/+b', 'MQTT-4.7.1-3'],
+    ['+a', 'xa', 'MQTT-4.7.1-3'],
+    ['a+/b', 'a+/b', 'MQTT-4.7.1-3'],
+    ['', '', 'MQTT-4.7.3-1'],
+    ['a\u0000', 'a\u0000', 'MQTT-4.7.3-2'],
+    ['a/\uD800', 'a/\uD800', 'MQTT-1.5.3-1'],
+    [long, long, 'MQTT-4.7.3-3'],
+    ['\u00e9'.repeat(40000), '\u00e9'.repeat(40000), 'MQTT-4.7.3-3'],
+  ])('invalid filter %#: no match [%s]', (filter, topic, rule) => {
+    expect(() => validateTopicFilter(filter)).toThrow(`[${rule}]`)
+    expect(topicMatches(filter, topic)).toBe(false)
+  })
+
+  it.each([
+    ['#', 'a/+', 'MQTT-3.3.2-2'],
+    ['a/+', 'a/+', 'MQTT-3.3.2-2'],
+    ['a/#', 'a/#', 'MQTT-3.3.2-2'],
+    ['+', '+', 'MQTT-3.3.2-2'],
+    ['#', '', 'MQTT-4.7.3-1'],
+    ['+', '', 'MQTT-4.7.3-1'],
+    ['#', 'a\u0000b', 'MQTT-4.7.3-2'],
+    ['#', '\uDC00', 'MQTT-1.5.3-1'],
+    ['#', 'a'.repeat(65536), 'MQTT-4.7.3-3'],
+  ])('%j vs invalid topic name %#: no match [%s]', (filter, topic, rule) => {
+    expect(() => validateTopicName(topic)).toThrow(`[${rule}]`)
+    expect(topicMatches(filter, topic)).toBe(false)
+  })
+
+  it('answers false, never throws, for input that is not a string', () => {
+    expect(topicMatches(undefined as unknown as string, 'a')).toBe(false)
+    expect(topicMatches('#', null as unknown as string)).toBe(false)
+  })
+
+  it('still matches at the limits: 65535 bytes, a surrogate pair [MQTT-4.7.3-3, MQTT-1.5.3-1]', () => {
+    const longest = 'a'.repeat(65535)
+    expect(topicMatches(longest, longest)).toBe(true)
+    expect(topicMatches('#', longest)).toBe(true)
+    expect(topicMatches('+/\uD83D\uDE00', 'x/\uD83D\uDE00')).toBe(true)
+  })
+})

@@ -22,10 +22,22 @@ export function validateTopicFilter(filter: string): void {
 }
 
 /**
- * Whether a valid filter matches a valid topic name. Never throws; the result for invalid
- * input is unspecified.
+ * Whether `filter` matches the topic name `topic`. Never throws; false when either is invalid
+ * (as mosquitto_topic_matches_sub answers): an invalid filter matches nothing, and nothing can
+ * be published to an invalid topic name. The worker routes with its own topic tree, so these
+ * checks cost the router nothing.
  */
 export function topicMatches(filter: string, topic: string): boolean {
+  try {
+    validateTopicFilter(filter)
+    validateTopicName(topic)
+  } catch {
+    return false
+  }
+  return matchesValid(filter, topic)
+}
+
+function matchesValid(filter: string, topic: string): boolean {
   // [MQTT-4.7.2-1] a leading wildcard does not match topics such as $SYS/...
   const first = filter.charCodeAt(0)
   if (topic.charCodeAt(0) === DOLLAR && (first === HASH || first === PLUS)) return false

@@ -63,6 +63,8 @@ export interface PublishOptions {
   retain?: boolean
   /** QoS 1/2: called once the message is on disk (IndexedDB), before the broker's ack resolves publish(). */
   onDurable?: () => void
+  /** QoS 1/2: called with the packet id the broker's PUBACK or PUBCOMP acknowledged, just before publish() resolves. */
+  onAcked?: (messageId: number | undefined) => void
   /** MQTT 5 PUBLISH properties (ignored under MQTT 3.1.1). */
   properties?: MessageProperties
 }
@@ -76,6 +78,8 @@ export interface MessageStreamOptions {
 export type MessageHandler = (message: HubMessage) => void | Promise<void>
 
 export interface Subscription {
+  /** The QoS the broker granted (at most the QoS asked for); absent while offline, when the broker has not answered yet. */
+  readonly granted?: QoS
   unsubscribe(): Promise<void>
 }
 

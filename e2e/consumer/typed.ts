@@ -16,7 +16,7 @@ const client: MqttHubClient = mqtt.connect('ws://127.0.0.1:1883', options)
 client.on('message', (topic, payload, packet) => console.log(topic, payload.toString(), packet.qos))
 client.subscribe('a/#', { qos: 1 }, (error, granted) => console.log(error, granted?.[0]?.qos))
 // @ts-expect-error no such event
-client.on('packetsend', () => {})
+client.on('outgoingEmpty', () => {})
 
 const plugin = createMqttHub({ url: 'ws://127.0.0.1:1883' })
 const { status, onMessage } = useMqtt('alarms', { hub: plugin.hub, idempotent: false })

@@ -90,6 +90,11 @@ export class SubscriptionRegistry {
     return held
   }
 
+  /** The QoS the broker granted `filter` on this connection, or null while none is held (offline, or not yet answered). */
+  grantedFor(filter: string): QoS | null {
+    return this.byFilter.get(filter)?.granted ?? null
+  }
+
   get filterCount(): number {
     return this.byFilter.size
   }

@@ -63,8 +63,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private acks: PublishedEvent['results'] = []
   private flushScheduled = false
   /** Hears the broker's ack of this tab's stored publishes. */
-  readonly onAck = (seq: number, error?: HubError): void => {
-    this.acks.push({ seq, ...(error && { error: toWire(error) }) })
+  readonly onAck = (seq: number, error?: HubError, messageId?: number): void => {
+    this.acks.push({ seq, ...(messageId !== undefined && { messageId }), ...(error && { error: toWire(error) }) })
     this.schedule()
   }
 
@@ -106,8 +106,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
 
   /** A message for this tab's plain subscriptions `subs`: one delivery, whatever their number. */
   receive(message: InboundMessage, subs: number[]): void {
-    const { topic, payload, qos, retain, properties } = message
-    this.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
+    const { topic, payload, qos, retain, properties, packetId } = message
+    this.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }), ...(packetId !== undefined && { messageId: packetId }) })
   }
 
   /** The page runs and reads what it is sent: only then does it get exclusive work. */

@@ -1,5 +1,5 @@
 import { HubError } from '../../src/errors.ts'
-import type { OpenRequest, OpenResult, PublishRequest, RequestRequest, SubscriptionSpec, TabApi } from '../../src/protocol.ts'
+import type { OpenRequest, OpenResult, PublishRequest, RequestRequest, SubscribeResult, SubscriptionSpec, TabApi } from '../../src/protocol.ts'
 import type { HubMetrics, SessionMetrics } from '../../src/reports.ts'
 import { TabClient } from '../routing/tab-client.ts'
 import type { Session } from '../session/session.ts'
@@ -34,7 +34,7 @@ export class TabPort implements TabApi {
     }
   }
 
-  async subscribe(spec: SubscriptionSpec): Promise<void> {
+  async subscribe(spec: SubscriptionSpec): Promise<SubscribeResult> {
     const { tab, session } = this.attached()
     return session.subscribe(tab, checkSpec(spec))
   }

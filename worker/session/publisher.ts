@@ -6,7 +6,8 @@ import type { Outbox } from '../storage/outbox.ts'
 import type { PacketIds } from './packet-ids.ts'
 
 /** Hears the broker's ack of a stored publish (PUBACK, PUBCOMP), or its refusal. */
-export type AckListener = (seq: number, error?: HubError) => void
+/** `messageId`: the packet id the broker acknowledged (absent when the flow ended without an ack this connection saw). */
+export type AckListener = (seq: number, error?: HubError, messageId?: number) => void
 
 interface VolatilePublish {
   request: PublishRequest
@@ -134,9 +135,9 @@ export class Publisher {
     const record = this.inFlight.get(messageId)
     if (!record) return
     if (reasonCode !== undefined && reasonCode >= 0x80) {
-      this.complete(record, new HubError('PUBLISH_FAILED', `The broker refused the publish to "${record.topic}" (reason code ${reasonCode})`, reasonCode))
+      this.complete(record, new HubError('PUBLISH_FAILED', `The broker refused the publish to "${record.topic}" (reason code ${reasonCode})`, reasonCode), messageId)
     } else if (cmd === 'puback' || cmd === 'pubcomp') {
-      this.complete(record)
+      this.complete(record, undefined, messageId)
     } else {
       this.received(record, messageId)
     }
@@ -212,7 +213,7 @@ export class Publisher {
     this.connection.release(record.messageId)
   }
 
-  private complete(record: OutboxRecord, error?: HubError): void {
+  private complete(record: OutboxRecord, error?: HubError, acked?: number): void {
     if (record.messageId !== null && this.inFlight.get(record.messageId) === record) {
       this.inFlight.delete(record.messageId)
       this.ids.deallocate(record.messageId)
@@ -220,7 +221,7 @@ export class Publisher {
     this.outbox.remove(record)
     const listeners = this.waiters.get(record.seq)
     this.waiters.delete(record.seq)
-    for (const listener of listeners ?? []) listener(record.seq, error)
+    for (const listener of listeners ?? []) listener(record.seq, error, acked)
     this.pump()
   }
 

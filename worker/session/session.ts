@@ -1,6 +1,6 @@
 import type { IPublishPacket } from 'mqtt'
 import { HubError, toWire } from '../../src/errors.ts'
-import type { Delivery, PublishRequest, RequestRequest, StatusEvent, SubscriptionSpec } from '../../src/protocol.ts'
+import type { Delivery, PublishRequest, RequestRequest, StatusEvent, SubscribeResult, SubscriptionSpec } from '../../src/protocol.ts'
 import type { HubEvent, HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../../src/public-types.ts'
 import type { HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from '../mqtt/broker-connection.ts'
@@ -161,7 +161,7 @@ export class Session implements ConnectionListener {
     return this.tabs.size === 0
   }
 
-  async subscribe(tab: TabClient, spec: SubscriptionSpec): Promise<void> {
+  async subscribe(tab: TabClient, spec: SubscriptionSpec): Promise<SubscribeResult> {
     if (tab.subs.has(spec.id)) throw new HubError('INVALID_OPTIONS', `Subscription id ${spec.id} is already in use`)
     const sub: TabSub = { subscriber: tab, id: spec.id, filter: spec.filter, qos: spec.qos, ...(spec.options && { options: spec.options }) }
     tab.subs.set(spec.id, sub)
@@ -173,6 +173,7 @@ export class Session implements ConnectionListener {
       throw error
     }
     if (!this.tabs.has(tab)) this.release(sub, false) // the tab left while the SUBACK was on its way
+    return { granted: this.registry.grantedFor(spec.filter) }
   }
 
   unsubscribe(tab: TabClient, id: number): void {
