@@ -1,7 +1,7 @@
 // Dedicated-worker mode: every tab has its own worker, so a worker's exclusive groups span one
 // tab only. A Web Lock per (connection name, group) makes one tab at a time the group's holder:
 // only the holder subscribes, so each message is handled once across tabs.
-import { HubError } from './errors.ts'
+import { handlerFailed, HubError } from './errors.ts'
 import type { HubEventListener } from './events.ts'
 import { checkHandler } from './handlers.ts'
 import type { HubMessage } from './message.ts'
@@ -25,8 +25,8 @@ export class CrossTabExclusiveHub implements Hub {
   get status(): HubStatus { return this.hub.status }
   get lastError(): HubError | undefined { return this.hub.lastError }
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void { return this.hub.onStatus(callback) }
-  private readonly errorListeners = new Set<(error: unknown) => void>()
-  onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
+  private readonly errorListeners = new Set<(error: HubError) => void>()
+  onError(callback: (error: HubError, message?: HubMessage) => void): () => void {
     this.errorListeners.add(callback)
     const stop = this.hub.onError(callback)
     return () => {
@@ -106,8 +106,9 @@ export class CrossTabExclusiveHub implements Hub {
   }
 
   /** A subscribe() made when the lock came (it returned long ago) failed: tell onError, like a handler error. */
-  private report(error: unknown): void {
+  private report(thrown: unknown): void {
     if (this.closing.signal.aborted) return
+    const error = handlerFailed(thrown)
     if (this.errorListeners.size === 0) globalThis.reportError(error)
     for (const listener of this.errorListeners) listener(error)
   }

@@ -8,7 +8,7 @@ import { checkHandler, Handlers, messageOf, type LocalSubscription } from './han
 import type { HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
-  checkExclusive, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
+  checkExclusive, checkHubOptions, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
   checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import {
@@ -33,7 +33,7 @@ export function createHub(options: HubOptions): Hub {
   if (typeof SharedWorker !== 'undefined' || (options as Partial<HubOptions> | null)?.worker !== undefined) {
     return new TabHub(options, 'shared-worker', startSharedWorker)
   }
-  const name = checkName(record(options, 'options').name)
+  const name = checkName(checkHubOptions(options).name)
   const tabSession = claimTabSession(name)
   return new CrossTabExclusiveHub(new TabHub(options, 'dedicated-worker', () => dedicatedWorkerHandle(startDedicatedWorker, tabSession)), name)
 }
@@ -60,7 +60,7 @@ class TabHub implements Hub {
   private releaseLock: () => void = () => {}
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
-    const o = record(options, 'options')
+    const o = checkHubOptions(options)
     if (o.worker !== undefined && typeof o.worker !== 'function') {
       throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')
     }
@@ -94,7 +94,7 @@ class TabHub implements Hub {
     return () => this.statusListeners.delete(callback)
   }
 
-  onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
+  onError(callback: (error: HubError, message?: HubMessage) => void): () => void {
     return this.handlers.onError(callback)
   }
 
