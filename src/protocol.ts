@@ -19,38 +19,52 @@ export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' 
 /** MQTT 5 properties and will are passed through to MQTT.js as given (serialisable values only). */
 export type MqttProperties = Record<string, unknown>
 
+/** The message the broker publishes for this connection when it goes without a DISCONNECT [MQTT-3.1.2-8]. */
 export interface WillMessage {
+  /** A topic name (no wildcards). */
   topic: string
   payload: string | Uint8Array
+  /** Default 0. */
   qos?: QoS
+  /** Default false. */
   retain?: boolean
+  /** MQTT 5 will properties (`willDelayInterval` in seconds, ...). */
   properties?: MqttProperties
 }
 
-/** The serialisable part of MQTT.js's connect options. */
+/**
+ * MQTT connect options: the serialisable part of MQTT.js's. Every tab of one connection name
+ * must pass the same ones (else CONFIG_MISMATCH). Never stored or logged.
+ */
 export interface MqttConnectOptions {
+  /** The client identifier. Default: a random `mqtt-hub-...` id (with `clean: false`, kept in IndexedDB so the session is found again). Not empty with `clean: false`. */
   clientId?: string
   username?: string
   password?: string
+  /** Seconds between PINGREQs when idle; the broker drops the connection after 1.5× this without traffic. 0 turns it off. Default 60. */
   keepalive?: number
+  /** true (default): a new session at each connection. false: the broker keeps subscriptions and queued QoS 1/2 messages. */
   clean?: boolean
+  /** 4 (MQTT 3.1.1, default) or 5. */
   protocolVersion?: 4 | 5
+  /** Milliseconds to wait for CONNACK before the attempt counts as failed. Default 10000. */
   connectTimeout?: number
   will?: WillMessage
+  /** MQTT 5 CONNECT properties (`sessionExpiryInterval` in seconds, `receiveMaximum`, ...). */
   properties?: MqttProperties
 }
 
 /** The hub's own reconnect policy (MQTT.js's fixed `reconnectPeriod` is switched off). */
 export interface ReconnectOptions {
-  /** First delay after a lost connection. */
+  /** Milliseconds: the first delay after a failed or lost connection. Default 500. */
   minDelayMs: number
-  /** Cap of the delay. */
+  /** Milliseconds: the cap of the delay. Default 30000. */
   maxDelayMs: number
-  /** Delay grows as `minDelayMs * factor ** attempt`. */
+  /** Delay grows as `minDelayMs * factor ** attempt`. Default 2. */
   factor: number
-  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). */
+  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). Default 0.5. */
   jitter: number
-  /** The attempt counter resets only after a connection stayed up this long. */
+  /** Milliseconds: the attempt counter resets only after a connection stayed up this long. Default 10000. */
   stableAfterMs: number
 }
 
@@ -218,9 +232,9 @@ export interface ExclusiveMetrics {
 
 /** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
 export interface QueueLimits {
-  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). */
+  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). Default 10000. */
   maxMessages: number
-  /** The same, counted in bytes of payload and topic. */
+  /** The same, counted in bytes of payload and topic. Default 8 MiB. */
   maxBytes: number
 }
 
@@ -347,8 +361,11 @@ export interface SessionSummary {
   lingering: boolean
 }
 
+/** Limits of the QoS 1/2 outbox in IndexedDB; past either, publish() rejects with OUTBOX_FULL. */
 export interface OutboxLimits {
+  /** Default 10000. */
   maxMessages: number
+  /** Payload bytes. Default 16 MiB. */
   maxBytes: number
 }
 
