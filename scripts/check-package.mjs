@@ -1,6 +1,7 @@
 // Checks the package as npm would publish it: packs the tarball (which builds, as `prepack`),
 // then runs publint and @arethetypeswrong/cli on it, and size-limit on its extracted files
-// (the budgets per entry are `size-limit` in package.json). Part of `npm test`.
+// (the budgets per entry are in .size-limit.js), and checks that the API reference builds from
+// the JSDoc with no broken link or missing type (typedoc). Part of `npm test`.
 import { execFileSync } from 'node:child_process'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -22,3 +23,4 @@ step('publint', bin('publint'), ['run', tarball, '--strict'])
 step('@arethetypeswrong/cli', bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'])
 step('extract', 'tar', ['-xzf', tarball, '-C', out])
 step('size-limit (gzipped, on the extracted tarball)', bin('size-limit'), [])
+step('typedoc (npm run docs, without writing)', bin('typedoc'), ['--emit', 'none', '--treatWarningsAsErrors'])

@@ -29,4 +29,5 @@ export type {
 export type { IClientOptions } from './compat-options.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 
+/** `import mqtt from 'mqtt-hub/compat'`: MQTT.js's `mqtt.connect()` and `mqtt.connectAsync()`, over the shared connection. */
 export default { connect, connectAsync }

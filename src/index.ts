@@ -10,5 +10,5 @@ export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts
 export type {
   Balance, DeliveryMetrics, ExclusiveMetrics, HubEvent, HubEventType, HubInspection, HubMetrics, HubStatus, MessageProperties, QueueLimits,
   SessionSummary, SubscriptionOptions, TrafficMetrics, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions,
-  SessionMetrics, WillMessage,
+  SessionMetrics, WillMessage, MqttProperties, WireError,
 } from './protocol.ts'

@@ -13,7 +13,13 @@ import type { HubErrorCode } from './errors.ts'
 
 export const PROTOCOL_VERSION = 2
 
+/** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
 export type QoS = 0 | 1 | 2
+/**
+ * The shared connection's status: `connecting` (first attempt, or the worker is starting),
+ * `connected` (CONNACK received), `offline` (lost, refused or never reached: waiting for the next
+ * attempt), `reconnecting` (a later attempt), `closed` (`close()`, or the hub failed for good).
+ */
 export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
 
 /** MQTT 5 properties and will are passed through to MQTT.js as given (serialisable values only). */
@@ -39,7 +45,9 @@ export interface WillMessage {
 export interface MqttConnectOptions {
   /** The client identifier. Default: a random `mqtt-hub-...` id (with `clean: false`, kept in IndexedDB so the session is found again). Not empty with `clean: false`. */
   clientId?: string
+  /** Sent in CONNECT; kept in the worker's memory only. */
   username?: string
+  /** Sent in CONNECT; kept in the worker's memory only, never stored, logged or put in an error. */
   password?: string
   /** Seconds between PINGREQs when idle; the broker drops the connection after 1.5× this without traffic. 0 turns it off. Default 60. */
   keepalive?: number
@@ -49,6 +57,7 @@ export interface MqttConnectOptions {
   protocolVersion?: 4 | 5
   /** Milliseconds to wait for CONNACK before the attempt counts as failed. Default 10000. */
   connectTimeout?: number
+  /** The last will the broker publishes if this connection ends without a DISCONNECT. */
   will?: WillMessage
   /** MQTT 5 CONNECT properties (`sessionExpiryInterval` in seconds, `receiveMaximum`, ...). */
   properties?: MqttProperties
@@ -81,11 +90,13 @@ export interface MessageProperties {
   payloadFormatIndicator?: boolean
   /** Seconds the broker keeps the message for subscribers that are away. */
   messageExpiryInterval?: number
+  /** The payload's MIME type, e.g. `application/json`. */
   contentType?: string
   /** Where the receiver should publish its answer (request/response). */
   responseTopic?: string
   /** Echoed in the answer so that the requester can tell which request it answers. */
   correlationData?: Uint8Array
+  /** Name/value pairs the application defines. */
   userProperties?: Record<string, string | string[]>
 }
 
@@ -142,17 +153,28 @@ export interface PublishedEvent {
  * What happens to a session, told to every tab of it (`sessionAdded`/`sessionRemoved`: to every
  * tab of every session). `session` names the session, `at` is the worker's clock (epoch ms).
  */
+/**
+ * A session event, told to every tab of the session (`hub.on(type, listener)`). Every event has
+ * `type`, `session` (the connection name) and `at` (the worker's clock, epoch milliseconds).
+ */
 export type HubEvent = { session: string; at: number } & (
+  /** The first connection attempt starts (a tab that joins later does not hear it). */
   | { type: 'connecting' }
+  /** CONNACK; `sessionPresent`: the broker kept this client's session (`clean: false`). */
   | { type: 'connected'; sessionPresent: boolean }
   /** A connection that was up went down. */
   | { type: 'disconnected'; error: WireError }
   /** A new attempt after a lost or failed connection; `attempt` counts from 1 and resets after a stable connection. */
   | { type: 'reconnecting'; attempt: number }
+  /** Waiting for the next attempt (the reconnect policy's delay); `error` says why. */
   | { type: 'offline'; error?: WireError }
+  /** This hub closed (`close()`, or CONFIG_MISMATCH). */
   | { type: 'closed' }
+  /** Every status change. */
   | { type: 'stateChanged'; from: HubStatus; to: HubStatus }
+  /** A session (connection name) was opened in the worker: told to every tab of every session. */
   | { type: 'sessionAdded' }
+  /** A session closed (its last tab left and its linger ended): told to every tab of every session. */
   | { type: 'sessionRemoved' }
   /** The broker granted a SUBSCRIBE (SUBACK) with this QoS. */
   | { type: 'subscribed'; filter: string; qos: QoS }
@@ -193,6 +215,7 @@ export interface ReceivedEvent {
 
 export type TabEvent = SettledEvent | VisibilityEvent | ReceivedEvent
 
+/** How an exclusive group assigns messages: `sticky` (the oldest live member takes all, in order) or `round-robin`. */
 export type Balance = 'sticky' | 'round-robin'
 
 /** Exclusive subscriptions of one connection and group form a group: each message goes to one member. */

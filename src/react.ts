@@ -13,6 +13,7 @@ const HubContext = createContext<Hub | null>(null)
 export interface HubProviderProps {
   /** The hub every hook below uses; create it once, outside components (`createHub()` at module level). */
   hub: Hub
+  /** The components that use the hub. */
   children?: ReactNode
 }
 
@@ -51,6 +52,7 @@ export interface UseSubscriptionOptions extends SubscribeOptions {
 export interface SubscriptionState {
   /** 'subscribing' until the broker granted it (or `enabled` is false), then 'subscribed'; 'failed' with `error`. */
   state: 'subscribing' | 'subscribed' | 'failed'
+  /** Why it failed (SUBSCRIBE_REJECTED, INVALID_TOPIC_FILTER...), while `state` is 'failed'. */
   error: HubError | undefined
 }
 

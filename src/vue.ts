@@ -9,10 +9,14 @@ import type { HubMessage } from './message.ts'
 import type { HubStatus, QoS } from './protocol.ts'
 import type { Hub, HubOptions, PublishOptions, Subscription } from './types.ts'
 
+/** The injection key under which `createMqttHub()` provides the hub to the app. */
 export const mqttHubKey: InjectionKey<Hub> = Symbol('mqtt-hub')
 
+/** What `createMqttHub()` returns: a Vue plugin that provides its hub. */
 export interface MqttHubPlugin {
+  /** The hub the plugin provides. */
   readonly hub: Hub
+  /** Called by `app.use()`. */
   install(app: App): void
 }
 
@@ -22,6 +26,7 @@ export function createMqttHub(hubOrOptions: Hub | HubOptions): MqttHubPlugin {
   return { hub, install: (app) => void app.provide(mqttHubKey, hub) }
 }
 
+/** Options of {@link useMqtt}. */
 export interface UseMqttOptions {
   /** The hub to use; default: the one `createMqttHub()` provided to the app. */
   hub?: Hub
@@ -42,6 +47,7 @@ export interface UseMqttOptions {
 /** The payload as JSON when it parses, else as text (as `useMQTT` gave it), and the message itself. */
 export type MqttMessageCallback = (data: unknown, message: HubMessage) => void | Promise<void>
 
+/** What {@link useMqtt} returns. */
 export interface UseMqtt {
   /** The shared connection's status, reactive. */
   status: Readonly<Ref<HubStatus>>
@@ -59,6 +65,11 @@ export interface UseMqtt {
   disconnect(): Promise<void>
 }
 
+/**
+ * A composable for one topic (or filter) of the app's hub: its status, its messages and publishing
+ * to it. Subscribes at once (unless `immediate: false`) and unsubscribes when the component or
+ * effect scope goes away. With `idempotent: false` each message runs the callbacks in one live tab.
+ */
 export function useMqtt(topic: string, options: UseMqttOptions = {}): UseMqtt {
   const hub = options.hub ?? (getCurrentScope() ? inject(mqttHubKey, null) : null)
   if (!hub) throw new HubError('INVALID_OPTIONS', 'useMqtt needs a hub: app.use(createMqttHub({ url })) or useMqtt(topic, { hub })')
