@@ -9,6 +9,7 @@ import { eventually, expect, test } from './fixtures.ts'
 
 interface ConsumerPage {
   open(url: string): Promise<string>
+  mountInspector(): Promise<void>
   subscribe(filter: string): Promise<void>
   publish(topic: string, text: string): Promise<void>
   received(): string[]
@@ -87,8 +88,8 @@ for (const mode of ['dev server', 'build + preview'] as const) {
       const page = await plainTab(context, server, broker.url)
       const scripts = await page.evaluate(() => consumer.scripts())
       const code = await Promise.all(scripts.map((url) => fetch(url).then((response) => response.text())))
-      // Vue's refs, React's elements and hooks dispatcher, MQTT.js's client.
-      expect(code.join('\n')).not.toMatch(/__v_isRef|react\.transitional\.element|useSyncExternalStore|MqttClient|connackTimer|mqttjs_/)
+      // Vue's refs, React's elements and hooks, the inspector's panels, MQTT.js's client.
+      expect(code.join('\n')).not.toMatch(/__v_isRef|react\.transitional\.element|useSyncExternalStore|mqtt-hub-inspector|MqttClient|connackTimer|mqttjs_/)
       if (mode === 'build + preview') {
         // What a page pays for the package in an app's build: the chunk Vite made of dist/shared-*.js
         // (the app's own entry, with Vite's preload helper, and the view are the app's). The worker
@@ -99,6 +100,17 @@ for (const mode of ['dev server', 'build + preview'] as const) {
         console.log(`built plain view: mqtt-hub chunk ${gzip(library[0]!)} B gzipped; all ${scripts.length} scripts ${code.map(gzip).reduce((x, y) => x + y)} B`)
         expect(gzip(library[0]!)).toBeLessThan(9.5 * 1024) // as src/bundle.test.ts
       }
+    })
+
+    test('the inspector, imported when called, shows both tabs, one connection and this tab\'s subscription', async ({ context, broker, prefix }) => {
+      const [a, b] = [await plainTab(context, server, broker.url), await plainTab(context, server, broker.url)]
+      await b.evaluate((filter) => consumer.subscribe(filter), `${prefix}/seen`)
+      await a.evaluate(() => consumer.mountInspector())
+      await expect(a.getByTestId('topology-tab')).toHaveCount(2)
+      await expect(a.getByTestId('hub-connections')).toHaveText('1')
+      await expect(a.getByTestId('client-id')).toHaveText((await broker.stats()).clients[0]!)
+      await expect(a.locator(`[data-testid="all-subscription"][data-filter="${prefix}/seen"]`)).toHaveAttribute('data-tabs', '1')
+      await expect(a.getByTestId('finding')).toHaveText(['Nothing looks stuck.'])
     })
 
     test('Vue: a non-idempotent callback runs once across two tabs, an idempotent one in each; unmount unsubscribes', async ({ context, broker, prefix }) => {

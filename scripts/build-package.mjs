@@ -21,7 +21,7 @@ import { build } from 'vite'
 const root = new URL('..', import.meta.url).pathname
 const dist = join(root, 'dist')
 const WORKERS = { 'worker': 'worker/index.ts', 'dedicated-worker': 'worker/dedicated.ts' }
-const TAB_ENTRIES = { index: 'src/index.ts', vue: 'src/vue.ts', react: 'src/react.ts', compat: 'src/compat.ts' }
+const TAB_ENTRIES = { index: 'src/index.ts', vue: 'src/vue.ts', react: 'src/react.ts', compat: 'src/compat.ts', inspector: 'src/inspector.ts' }
 const DEFAULT_WORKER = 'src/default-worker.ts'
 
 await rm(dist, { recursive: true, force: true })
