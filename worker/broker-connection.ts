@@ -305,7 +305,7 @@ function describeError(error: Error & { code?: unknown }, url: string, everConne
 
 /** Never reached (nothing listening, DNS, TLS, no CONNACK) is not the same as a connection that was up and went. */
 function unreachable(url: string, everConnected: boolean): HubError {
-  if (everConnected) return new HubError('CONNECTION_LOST', `The connection was lost and the broker at ${redactUrl(url)} cannot be reached again`)
+  if (everConnected) return new HubError('CONNECTION_LOST', `Lost the connection to the broker at ${redactUrl(url)} (or cannot reach it again)`)
   return new HubError('BROKER_UNREACHABLE', `Cannot reach the broker at ${redactUrl(url)} (nothing answered: not listening, unknown host, TLS or WebSocket upgrade failed, or no CONNACK in time)`)
 }
 

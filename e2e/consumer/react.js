@@ -9,7 +9,7 @@ import { HubProvider, useHubStatus, useMessages, useSubscription } from 'mqtt-hu
 const params = new URLSearchParams(location.search)
 const topic = params.get('topic')
 const hub = createHub({ url: params.get('broker') })
-const seen = { alerts: [], renders: 0 }
+const seen = { alerts: [] }
 let hide
 
 function Alerts() {
@@ -31,7 +31,6 @@ function Status() {
 function App() {
   const [shown, setShown] = useState(true)
   hide = () => setShown(false)
-  seen.renders++
   return shown ? h('div', null, h(Status), h(Alerts), h(Feed)) : h('p', { id: 'status' }, 'unmounted')
 }
 
