@@ -25,6 +25,8 @@ export interface AedesBroker {
   /** `ws://host:port`; any path is accepted */
   readonly url: string
   readonly port: number
+  /** false between stop() and start() */
+  readonly listening: boolean
   stats(): BrokerStats
   resetStats(): void
   /** Stops listening and drops every connection, like a crash; retained messages survive. */

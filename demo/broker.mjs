@@ -152,6 +152,7 @@ export async function startAedesBroker ({ port = 1884, host = '127.0.0.1', contr
   const api = {
     url: `ws://${host}:${boundPort}`,
     port: boundPort,
+    get listening () { return listener !== null },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     async stop () {
@@ -194,7 +195,7 @@ async function serveControl (api, port, host) {
     try {
       const route = `${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`
       switch (route) {
-        case 'GET /stats': return reply(200, api.stats())
+        case 'GET /stats': return reply(200, { ...api.stats(), listening: api.listening })
         case 'POST /reset': api.resetStats(); return reply(200, { ok: true })
         case 'POST /stop': await api.stop(); return reply(200, { ok: true })
         case 'POST /start': await api.start(); return reply(200, { ok: true })

@@ -8,6 +8,8 @@ export interface BrokerCounts {
   clients: string[]
   subscribes: Array<{ clientId: string; filter: string; qos: number }>
   published: number
+  /** The broker accepts connections (false between stop and start). */
+  listening: boolean
 }
 
 export class BrokerControl {

@@ -53,16 +53,6 @@ export function onClick(button: HTMLButtonElement, output: HTMLElement, action: 
   })
 }
 
-/** 1234567 ms → "20m 34s"; null → "–". */
-export function duration(ms: number | null): string {
-  if (ms === null) return '–'
-  const s = Math.max(0, Math.floor(ms / 1000))
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`
-}
-
 export function clock(date = new Date()): string {
   return `${date.toLocaleTimeString('en-GB', { hour12: false })}.${String(date.getMilliseconds()).padStart(3, '0')}`
 }

@@ -1,76 +1,25 @@
-// Renders what hub.inspect(), hub.metrics() and the broker's own counts say: the connection,
-// the topology (N tabs → 1 connection → the broker's client count), every subscription, the outbox.
-import type { HubInspection, SessionMetrics } from '../src/index.ts'
+// What the demo adds to mqtt-hub/inspector: the header's one-line summary and the demo broker's
+// own counts (its control API), so that the page's figures can be checked against the broker's.
+import type { HubInspection } from '../src/index.ts'
 import type { BrokerCounts } from './control.ts'
-import { byTestId, duration, el } from './dom.ts'
+import { byTestId } from './dom.ts'
 
-export function showConnection(inspection: HubInspection): void {
-  byTestId('broker-url').textContent = inspection.url
-  byTestId('connection-name').textContent = inspection.name
-  byTestId('client-id').textContent = inspection.clientId
-  byTestId('uptime').textContent = inspection.connectedAt === null ? 'not connected' : duration(Date.now() - inspection.connectedAt)
-  byTestId('reconnects').textContent = String(inspection.reconnects)
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+
+export function showSummary(inspection: HubInspection | null, broker: BrokerCounts | null): void {
+  const tabs = inspection ? plural(inspection.tabs.length, 'tab') : 'this tab'
+  const connected = inspection?.connectedAt != null
+  const connection = connected ? 'one broker connection' : `no connection (${inspection?.status ?? 'starting'})`
+  const counted = broker === null ? 'broker stats unavailable'
+    : !broker.listening ? 'the broker is stopped'
+      : `the broker counts ${plural(broker.connected, 'client')}${connected && inspection && broker.clients.includes(inspection.clientId) ? ', ours included' : ''}`
+  byTestId('summary').textContent = `${tabs} → ${connection} → ${counted}`
 }
 
-export function showTopology(inspection: HubInspection, broker: BrokerCounts | null): void {
-  const tabs = inspection.tabs
-  const visible = tabs.filter((tab) => tab.visible).length
-  byTestId('tab-count').textContent = `${tabs.length} · ${visible} visible`
-  byTestId('topology-tabs').replaceChildren(...tabs.map((tab) => {
-    const chip = el('li', '', 'topology-tab', 'chip')
-    Object.assign(chip.dataset, { id: String(tab.id), self: String(tab.self), visible: String(tab.visible) })
-    chip.title = `${tab.visible ? 'visible' : 'hidden'}; ${tab.subscriptions.map((s) => s.filter).join(', ') || 'no subscriptions'}`
-    chip.append(
-      el('strong', `#${tab.id}`),
-      el('span', tab.self ? 'this tab' : tab.visible ? 'visible' : 'hidden', '', 'muted'),
-      el('span', `${tab.subscriptions.length} sub${tab.subscriptions.length === 1 ? '' : 's'}`, '', 'muted'),
-    )
-    return chip
-  }))
-  const connections = inspection.connectedAt === null ? 0 : 1
-  byTestId('hub-connections').textContent = String(connections)
+/** The broker's own count, and Stop/Start enabled only when they would do something. */
+export function showBroker(broker: BrokerCounts | null, busy: boolean): void {
   byTestId('broker-connected').textContent = broker ? String(broker.connected) : '–'
-  const ours = broker?.clients.includes(inspection.clientId)
-  byTestId('summary').textContent = `${tabs.length} tab${tabs.length === 1 ? '' : 's'} → ${connections} connection → `
-    + (broker ? `the broker counts ${broker.connected} client${broker.connected === 1 ? '' : 's'}${ours ? ' (ours included)' : ''}` : 'broker stats unavailable')
-}
-
-export function showSubscriptions(inspection: HubInspection): void {
-  const all = byTestId('all-subscriptions')
-  all.replaceChildren(...inspection.subscriptions.map((sub) => {
-    const row = el('tr', '', 'all-subscription')
-    Object.assign(row.dataset, { filter: sub.filter, tabs: String(sub.tabs), subscriptions: String(sub.subscriptions), qos: String(sub.qos) })
-    const name = el('td')
-    name.append(el('code', sub.filter))
-    if (sub.group) name.append(el('span', `exclusive · ${sub.group}`, '', 'badge'))
-    row.append(name, el('td', String(sub.tabs), '', 'num'), el('td', String(sub.subscriptions), '', 'num'), el('td', String(sub.qos), '', 'num'))
-    return row
-  }))
-  if (inspection.subscriptions.length === 0) all.append(emptyRow(4, 'No tab subscribes to anything.'))
-  const held = byTestId('broker-subscriptions')
-  held.replaceChildren(...inspection.broker.map(({ filter, qos }) => {
-    const row = el('tr', '', 'broker-subscription')
-    Object.assign(row.dataset, { filter, qos: String(qos) })
-    const name = el('td')
-    name.append(el('code', filter))
-    row.append(name, el('td', String(qos), '', 'num'))
-    return row
-  }))
-  if (inspection.broker.length === 0) held.append(emptyRow(2, inspection.connectedAt === null ? 'Nothing: not connected.' : 'Nothing.'))
-}
-
-export function showOutbox(outbox: SessionMetrics['outbox']): void {
-  byTestId('outbox-depth').textContent = String(outbox.depth)
-  byTestId('outbox-age').textContent = duration(outbox.oldestAgeMs)
-  byTestId('outbox-inflight').textContent = String(outbox.inFlight)
-  byTestId('outbox-durable').textContent = outbox.durable ? `kept in IndexedDB · ${outbox.bytes} B` : 'in memory only (no IndexedDB)'
-  byTestId('outbox-depth').closest('.stats')!.classList.toggle('waiting', outbox.depth > 0)
-}
-
-function emptyRow(columns: number, text: string): HTMLTableRowElement {
-  const row = el('tr')
-  const cell = el('td', text, '', 'muted')
-  cell.colSpan = columns
-  row.append(cell)
-  return row
+  byTestId('broker-state').textContent = broker === null ? 'control API unreachable' : broker.listening ? 'listening' : 'stopped'
+  byTestId<HTMLButtonElement>('broker-stop').disabled = busy || broker?.listening !== true
+  byTestId<HTMLButtonElement>('broker-start').disabled = busy || broker?.listening !== false
 }

@@ -3,7 +3,7 @@
 import { createHub, HubError, type Hub, type HubStatus } from '../src/index.ts'
 import { BrokerControl, type BrokerCounts } from './control.ts'
 import { byTestId, onClick, showError } from './dom.ts'
-import { showConnection, showOutbox, showSubscriptions, showTopology } from './inspector.ts'
+import { showBroker, showSummary } from './inspector.ts'
 import { setUpJobs, showJobsGroup } from './jobs.ts'
 import { setUpMessages } from './messages.ts'
 import { Throughput } from './throughput.ts'
@@ -34,9 +34,14 @@ async function start(hub: Hub): Promise<void> {
   const throughput = new Throughput(control, label)
   const messages = setUpMessages(hub, label, (message) => throughput.count(message))
 
+  // The panels any app can embed (loaded on demand, as an app would load them while debugging).
+  const { mountInspector } = await import('../src/inspector.ts')
+  mountInspector(hub, byTestId('inspector-mount'))
+
   const brokerError = byTestId('broker-error')
-  onClick(byTestId<HTMLButtonElement>('broker-stop'), brokerError, () => control.stop())
-  onClick(byTestId<HTMLButtonElement>('broker-start'), brokerError, () => control.start())
+  const panel = new BrokerPanel(brokerError)
+  panel.button('broker-stop', () => control.stop())
+  panel.button('broker-start', () => control.start())
 
   let acked = 0
   onClick(byTestId<HTMLButtonElement>('outbox-queue'), byTestId('outbox-error'), () => Promise.all(
@@ -44,31 +49,56 @@ async function start(hub: Hub): Promise<void> {
       .then(() => { byTestId('outbox-acked').textContent = String(++acked) })),
   ))
 
-  void poll(hub, brokerError)
+  void poll(hub, panel)
   // Subscriptions every tab makes, so that the panels have something to show from the start.
   await Promise.all([messages.subscribe('demo/#', 1), setUpJobs(hub, label)]).catch((error) => showError(byTestId('subscribe-error'), error))
 }
 
-/** Refreshes the panels from the hub and the broker, once a second. */
-async function poll(hub: Hub, brokerError: HTMLElement): Promise<void> {
+/** The demo broker's Stop and Start buttons follow its state (enabled only when they would act). */
+class BrokerPanel {
+  private busy = false
+  private last: BrokerCounts | null = null
+
+  constructor(private readonly error: HTMLElement) {}
+
+  button(id: string, action: () => Promise<unknown>): void {
+    byTestId<HTMLButtonElement>(id).addEventListener('click', async () => {
+      this.busy = true
+      showBroker(this.last, true)
+      try {
+        await action()
+        this.show(await control.stats())
+      } catch (error) {
+        showError(this.error, error)
+      } finally {
+        this.busy = false
+        showBroker(this.last, false)
+      }
+    })
+  }
+
+  show(counts: BrokerCounts | null, error?: unknown): void {
+    this.last = counts
+    showError(this.error, error)
+    showBroker(counts, this.busy)
+  }
+}
+
+/** Refreshes the header, the broker's counts and the jobs from the hub and the broker, once a second. */
+async function poll(hub: Hub, panel: BrokerPanel): Promise<void> {
   for (;;) {
     const [inspection, metrics, broker] = await Promise.allSettled([hub.inspect(), hub.metrics(), control.stats()])
-    let counts: BrokerCounts | null = null
-    if (broker.status === 'fulfilled') counts = broker.value
-    showError(brokerError, broker.status === 'rejected' ? broker.reason : undefined)
-    if (inspection.status === 'fulfilled') {
-      const self = inspection.value.tabs.find((tab) => tab.self)
+    const counts = broker.status === 'fulfilled' ? broker.value : null
+    panel.show(counts, broker.status === 'rejected' ? broker.reason : undefined)
+    const seen = inspection.status === 'fulfilled' ? inspection.value : null
+    if (seen) {
+      const self = seen.tabs.find((tab) => tab.self)
       if (self) tabLabel = `#${self.id}`
       byTestId('tab-id').textContent = tabLabel
       document.title = `${tabLabel} · mqtt-hub inspector`
-      showConnection(inspection.value)
-      showTopology(inspection.value, counts)
-      showSubscriptions(inspection.value)
     }
-    if (metrics.status === 'fulfilled') {
-      showOutbox(metrics.value.outbox)
-      showJobsGroup(metrics.value.exclusive.jobs)
-    }
+    showSummary(seen, counts)
+    if (metrics.status === 'fulfilled') showJobsGroup(metrics.value.exclusive.jobs)
     if (hub.status === 'closed') return
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }

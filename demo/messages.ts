@@ -58,7 +58,8 @@ function row({ message, filter, at }: Logged): HTMLTableRowElement {
   }
   tr.append(
     cell('time', clock(at)),
-    cell('topic', message.topic, `${message.topic}\nvia subscription ${filter}`),
+    cell('topic', message.topic),
+    cell('via', filter, `received through this tab's subscription ${filter}`),
     cell('payload', text, text),
     cell('qos', String(message.qos)),
     cell('retain', message.retain ? 'retained' : ''),

@@ -32,7 +32,8 @@ export async function installConsumerApp(): Promise<ConsumerApp> {
   await cp(join(repo, 'e2e/consumer'), join(dir, 'app'), { recursive: true })
   const app = join(dir, 'app')
   const manifest = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as Record<string, unknown>
-  manifest.dependencies = { vite: await installedVersion('vite'), vue: await installedVersion('vue') }
+  const names = ['vite', 'vue', 'react', 'react-dom', '@types/react']
+  manifest.dependencies = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await installedVersion(name)])))
   await writeFile(join(app, 'package.json'), JSON.stringify(manifest, null, 2))
   started = Date.now()
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, filename)], { cwd: app })

@@ -105,17 +105,32 @@ test('three tabs: one connection, true counts, exclusive jobs, the outbox drains
   await expect(tid(b, 'burst-result')).toContainText('published 500 messages')
   await expect.poll(async () => Number(await tid(b, 'throughput-total').textContent()), { timeout: 10_000 }).toBeGreaterThanOrEqual(500)
 
+  // The broker buttons follow its state; the diagnosis has nothing to say while all is well.
+  await expect(tid(a, 'broker-stop')).toBeEnabled()
+  await expect(tid(a, 'broker-start')).toBeDisabled()
+  await expect(tid(a, 'finding')).toHaveText(['Nothing looks stuck.'])
+  await expect(tid(a, 'summary')).toHaveText('3 tabs → one broker connection → the broker counts 1 client, ours included')
+
   // Outbox: with the broker stopped, QoS 1 publishes wait; after it starts again they drain.
   await tid(a, 'broker-stop').click()
   for (const page of tabs) await expect(tid(page, 'status')).toHaveText(/offline|reconnecting/)
+  for (const page of tabs) {
+    await expect(tid(page, 'broker-start')).toBeEnabled()
+    await expect(tid(page, 'broker-stop')).toBeDisabled()
+  }
+  await expect(tid(a, 'summary')).toHaveText(/^3 tabs → no connection \((offline|reconnecting)\) → the broker is stopped$/)
+  await expect(tid(a, 'finding').first()).toContainText(/Not connected for \d+s \(since [\d:]+\): CONNECTION_LOST/)
   await expect(tid(a, 'uptime')).toHaveText('not connected')
   await tid(a, 'outbox-queue').click()
   await expect(tid(a, 'outbox-depth')).toHaveText('10')
   await expect(tid(b, 'outbox-depth')).toHaveText('10') // one outbox, shared by the tabs
   await expect(tid(a, 'outbox-age')).not.toHaveText('–')
+  await expect(tid(a, 'finding')).toContainText([/Not connected/, '10 QoS 1/2 messages in the outbox'])
   await shoot(tabs, testInfo, 'offline')
   await tid(a, 'broker-start').click()
   for (const page of tabs) await expect(tid(page, 'status')).toHaveText('connected', { timeout: 15_000 })
+  await expect(tid(a, 'broker-stop')).toBeEnabled()
+  await expect(tid(a, 'broker-start')).toBeDisabled()
   await expect(tid(a, 'outbox-depth')).toHaveText('0', { timeout: 15_000 })
   await expect(tid(a, 'outbox-acked')).toHaveText('10')
   await expect(a.locator('[data-testid="log-row"][data-topic^="demo/outbox/"]')).toHaveCount(10)
@@ -154,6 +169,26 @@ test('a job whose tab closes before it finishes is handled by another tab', asyn
     const moved = survivors.map((page) => page.locator(`[data-testid="job"][data-job="${job}"] [data-testid="job-moved"]`))
     expect((await Promise.all(moved.map((m) => m.count()))).reduce((x, y) => x + y)).toBe(1)
   }
+  await context.close()
+})
+
+test('at 800 px: a message two subscriptions of one tab match is listed once per subscription, each saying which, and its payload keeps the width', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 900 } })
+  const page = await openDemo(context)
+  await tid(page, 'subscribe-filter').fill('demo/sensors/+')
+  await tid(page, 'subscribe-button').click()
+  await expect(tid(page, 'subscription')).toHaveCount(2)
+  await tid(page, 'publish-topic').fill('demo/sensors/kitchen')
+  const payload = 'a payload long enough to show whether the column keeps its width'
+  await tid(page, 'publish-payload').fill(payload)
+  await tid(page, 'publish-button').click()
+  const rows = page.locator('[data-testid="log-row"][data-topic="demo/sensors/kitchen"]')
+  await expect(rows).toHaveCount(2)
+  // Which of the tab's two subscriptions got each copy: both, once each.
+  await expect.poll(async () => (await rows.locator('[data-testid="log-via"]').allTextContents()).sort()).toEqual(['demo/#', 'demo/sensors/+'])
+  const cell = (await rows.first().locator('[data-testid="log-payload"]').boundingBox())!
+  expect(cell.width).toBeGreaterThan(400)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800)
   await context.close()
 })
 

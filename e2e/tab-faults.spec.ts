@@ -78,21 +78,30 @@ test('a refused broker is retried with a growing delay, not in a tight loop', as
   }
 })
 
-test('a broker that is not listening: ready() times out with the reason, status is offline, and it connects once the broker comes', async ({ context }) => {
+test('a broker that is not listening: ready() rejects at the first failed attempt with BROKER_UNREACHABLE, keeps retrying, and connects once the broker comes; a loss later is CONNECTION_LOST', async ({ context }) => {
   const port = await freePort()
   const page = await openTab(context)
   const before = await page.evaluate(async (url) => {
     const hub = harness.hub(await harness.open({ url, reconnect: { minDelayMs: 100, maxDelayMs: 300 }, waitReady: false }))
-    const error = await harness.errorOf(() => hub.ready(1_500))
-    return { code: error?.code, message: error?.message ?? '', status: hub.status }
+    const started = performance.now()
+    const error = await harness.errorOf(() => hub.ready(20_000))
+    const again = await harness.errorOf(() => hub.ready(20_000))
+    return { code: error?.code, again: again?.code, message: error?.message ?? '', tookMs: performance.now() - started, last: hub.lastError?.code }
   }, `ws://127.0.0.1:${port}`)
-  expect(before.code).toBe('TIMEOUT')
-  expect(before.message).toContain('Cannot reach the broker')
-  expect(['offline', 'reconnecting']).toContain(before.status)
+  expect(before.code).toBe('BROKER_UNREACHABLE')
+  expect(before.message).toContain(`Cannot reach the broker at ws://127.0.0.1:${port}`)
+  // Both rejections came from failed attempts, long before the 20 s timeout.
+  expect(before.again).toBe('BROKER_UNREACHABLE')
+  expect(before.tookMs).toBeLessThan(10_000)
+  expect(before.last).toBe('BROKER_UNREACHABLE')
 
-  const late = await startAedesBroker({ port })
+  let late = await startAedesBroker({ port })
   try {
-    await expect.poll(() => page.evaluate(() => harness.hub().status)).toBe('connected')
+    await page.evaluate(() => harness.hub().ready(15_000))
+    await late.close()
+    await expect.poll(() => page.evaluate(() => harness.hub().lastError?.code)).toBe('CONNECTION_LOST')
+    late = await startAedesBroker({ port })
+    await page.evaluate(() => harness.hub().ready(15_000))
   } finally {
     await page.evaluate(() => harness.hub().close())
     await late.close()

@@ -74,6 +74,9 @@ const cases: Array<[string, string, string]> = [
   ['callTimeoutMs that is not a number', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', callTimeoutMs: '5s' })`],
   ['worker that is not a function', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', worker: 'worker.js' })`],
   ['negative maxPayloadBytes', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', maxPayloadBytes: -1 })`],
+  ['top-level username (an MQTT.js habit)', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', username: 'u', password: 'p' })`],
+  ['top-level reconnectPeriod (an MQTT.js habit)', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', reconnectPeriod: 1000 })`],
+  ['misspelt top-level option', 'INVALID_OPTIONS', `harness.createHub({ url: 'ws://127.0.0.1:1', lingerMS: 0 })`],
 ]
 
 test('bad input gets a HubError with a precise code, and the hub keeps working for this tab and the others', async ({ context, broker, prefix }) => {

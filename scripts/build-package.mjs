@@ -1,7 +1,8 @@
 // Builds what `npm pack` ships (runs as `prepack`): the tab entries as ES modules, each hub worker
 // as one self-contained file, the stub that starts them, and type declarations.
 //
-//   dist/index.js, vue.js, compat.js   tab side (no MQTT.js; vue stays an import of the app's vue)
+//   dist/index.js, vue.js, react.js,   tab side (no MQTT.js; vue and react stay imports of the app's)
+//   compat.js, inspector.js
 //   dist/default-worker.js             new (Shared)Worker(new URL('./worker.js', import.meta.url))
 //   dist/worker.js                     the SharedWorker: MQTT.js, idb, Comlink, all inlined
 //   dist/dedicated-worker.js           the same hub for browsers without SharedWorker
@@ -20,7 +21,7 @@ import { build } from 'vite'
 const root = new URL('..', import.meta.url).pathname
 const dist = join(root, 'dist')
 const WORKERS = { 'worker': 'worker/index.ts', 'dedicated-worker': 'worker/dedicated.ts' }
-const TAB_ENTRIES = { index: 'src/index.ts', vue: 'src/vue.ts', compat: 'src/compat.ts' }
+const TAB_ENTRIES = { index: 'src/index.ts', vue: 'src/vue.ts', react: 'src/react.ts', compat: 'src/compat.ts', inspector: 'src/inspector.ts' }
 const DEFAULT_WORKER = 'src/default-worker.ts'
 
 await rm(dist, { recursive: true, force: true })
@@ -53,7 +54,7 @@ await build({
     // Not minified, so readable in node_modules: the app's build minifies. No source maps to ship.
     outDir: dist, emptyOutDir: false, target: 'es2022', minify: false, sourcemap: false, copyPublicDir: false,
     lib: { entry: TAB_ENTRIES, formats: ['es'] },
-    rollupOptions: { external: ['vue'], output: { chunkFileNames: 'shared-[hash].js' } },
+    rollupOptions: { external: ['vue', 'react'], output: { chunkFileNames: 'shared-[hash].js' } },
   },
 })
 

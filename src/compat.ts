@@ -46,4 +46,5 @@ export type { IClientSubscribeOptions, ISubscriptionMap } from './compat-subscri
 export type { IClientOptions, ResolvedClientOptions } from './compat-options.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 
+/** `import mqtt from 'mqtt-hub/compat'`: MQTT.js's `mqtt.connect()` and `mqtt.connectAsync()`, over the shared connection. */
 export default { connect, connectAsync }

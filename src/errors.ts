@@ -1,4 +1,14 @@
-/** Every way a hub call can fail. The code is stable API: apps switch on it. */
+/**
+ * Every way a hub call can fail. The code is stable API: apps switch on it.
+ *
+ * - `INVALID_*`: a call's argument was wrong (the message names it); nothing was sent.
+ * - `BROKER_UNREACHABLE`: this connection has never reached the broker (nothing listens, the
+ *   host is unknown, TLS or the WebSocket upgrade failed, no CONNACK within `connectTimeout`).
+ *   `ready()` rejects with it as soon as an attempt fails; the hub keeps retrying.
+ * - `CONNECTION_REFUSED`: the broker answered and refused (credentials, client id); `reasonCode` says why.
+ * - `CONNECTION_LOST`: the connection was up and was lost (the hub reconnects by itself).
+ * - `HANDLER_FAILED`: one of this tab's handlers or listeners threw; `cause` is what it threw.
+ */
 export type HubErrorCode =
   | 'INVALID_TOPIC_NAME'
   | 'INVALID_TOPIC_FILTER'
@@ -12,6 +22,7 @@ export type HubErrorCode =
   | 'CONFIG_MISMATCH'
   | 'WORKER_UNAVAILABLE'
   | 'TIMEOUT'
+  | 'BROKER_UNREACHABLE'
   | 'CONNECTION_REFUSED'
   | 'CONNECTION_LOST'
   | 'SESSION_BUSY'
@@ -22,20 +33,24 @@ export type HubErrorCode =
   | 'MESSAGES_DROPPED'
   | 'MQTT5_REQUIRED'
   | 'NO_RESPONSE_TOPIC'
+  | 'HANDLER_FAILED'
 
+/** Every error the hub reports, thrown, rejected or passed to `onError`: switch on `code`. */
 export class HubError extends Error {
+  /** What went wrong, as a stable code (see {@link HubErrorCode}). */
   readonly code: HubErrorCode
   /** MQTT 5 reason code (or MQTT 3.1.1 return code) when the broker refused something. */
   readonly reasonCode?: number
 
-  constructor(code: HubErrorCode, message: string, reasonCode?: number) {
-    super(message)
+  constructor(code: HubErrorCode, message: string, reasonCode?: number, options?: { cause?: unknown }) {
+    super(message, options)
     this.name = 'HubError'
     this.code = code
     if (reasonCode !== undefined) this.reasonCode = reasonCode
   }
 }
 
+/** True for a {@link HubError}: narrows an `unknown` from a `catch` so that `error.code` compiles. */
 export function isHubError(value: unknown): value is HubError {
   return value instanceof HubError
 }
@@ -54,4 +69,11 @@ export function toWire(error: HubError): WireError {
 
 export function fromWire(error: WireError): HubError {
   return new HubError(error.code, error.message, error.reasonCode)
+}
+
+/** What a handler or listener threw, as a HubError ('HANDLER_FAILED', its message, the thrown value as `cause`). */
+export function handlerFailed(thrown: unknown): HubError {
+  if (thrown instanceof HubError) return thrown
+  const message = thrown instanceof Error ? thrown.message : String(thrown)
+  return new HubError('HANDLER_FAILED', message, undefined, { cause: thrown })
 }

@@ -1,8 +1,10 @@
 import type { HubEvent, HubEventType } from './public-types.ts'
 
 /** The event of one type, e.g. `HubEventOf<'reconnecting'>` has `attempt`. */
+/** The event of one `type`. */
 export type HubEventOf<K extends HubEventType> = Extract<HubEvent, { type: K }>
 
+/** A listener of `hub.on(type, listener)`. */
 export type HubEventListener<K extends HubEventType> = (event: HubEventOf<K>) => void
 
 /** Typed listeners of the worker's session events in one tab. */

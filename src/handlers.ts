@@ -1,5 +1,5 @@
 // Running this tab's handlers for the messages the worker delivers, and reporting what they throw.
-import { HubError } from './errors.ts'
+import { handlerFailed, HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import type { Delivery, SubscriptionSpec, TabEvent } from './protocol.ts'
 import type { MessageHandler } from './types.ts'
@@ -12,7 +12,7 @@ export interface LocalSubscription extends SubscriptionSpec {
   confirmed?: boolean
 }
 
-type ErrorListener = (error: unknown, message?: HubMessage) => void
+type ErrorListener = (error: HubError, message?: HubMessage) => void
 
 export class Handlers {
   private readonly errorListeners = new Set<ErrorListener>()
@@ -32,7 +32,8 @@ export class Handlers {
   }
 
   /** Errors go to the hub's onError listeners, or to `reportError` when there are none. */
-  report(error: unknown, message?: HubMessage): void {
+  report(thrown: unknown, message?: HubMessage): void {
+    const error = handlerFailed(thrown)
     if (this.errorListeners.size === 0) {
       globalThis.reportError(error)
       return

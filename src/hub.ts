@@ -8,7 +8,7 @@ import { checkHandler, Handlers, messageOf, type LocalSubscription } from './han
 import type { HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
-  checkExclusive, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
+  checkExclusive, checkHubOptions, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
   checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
 import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent } from './protocol.ts'
@@ -32,7 +32,7 @@ export function createHub(options: HubOptions): Hub {
     return new TabHub(options, 'shared-worker', startSharedWorker)
   }
   // The same hub over another transport: the tab's own worker, which holds exclusive groups across tabs itself.
-  const tabSession = claimTabSession(checkName(record(options, 'options').name))
+  const tabSession = claimTabSession(checkName(checkHubOptions(options).name))
   return new TabHub(options, 'dedicated-worker', () => dedicatedWorkerHandle(startDedicatedWorker, tabSession))
 }
 
@@ -55,7 +55,7 @@ class TabHub implements Hub {
   private releaseLock: () => void = () => {}
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
-    const o = record(options, 'options')
+    const o = checkHubOptions(options)
     if (o.worker !== undefined && typeof o.worker !== 'function') {
       throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')
     }
@@ -102,7 +102,7 @@ class TabHub implements Hub {
     return () => this.statusListeners.delete(callback)
   }
 
-  onError(callback: (error: unknown, message?: HubMessage) => void): () => void {
+  onError(callback: (error: HubError, message?: HubMessage) => void): () => void {
     return this.handlers.onError(callback)
   }
 

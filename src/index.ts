@@ -5,11 +5,11 @@ export type { HubMessageStream } from './message-stream.ts'
 export type { RequestOptions, RespondOptions } from './request.ts'
 export { readyAll } from './ready.ts'
 export type { HubMessage } from './message.ts'
-export { HubError, isHubError, type HubErrorCode } from './errors.ts'
+export { HubError, isHubError, type HubErrorCode, type WireError } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
 export type {
-  Balance, HubEvent, HubEventType, HubStatus, MessageFields, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions,
-  SubscriptionOptions, WillMessage,
+  Balance, HubEvent, HubEventType, HubStatus, MessageFields, MessageProperties, MqttConnectOptions, MqttProperties, OutboxLimits, QoS, QueueLimits,
+  ReconnectOptions, SubscriptionOptions, WillMessage,
 } from './public-types.ts'
 export type {
   DeliveryMetrics, ExclusiveMetrics, HubInspection, HubMetrics, InspectedFilter, InspectedTab, SessionMetrics, SessionSummary, TrafficMetrics,

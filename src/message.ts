@@ -1,9 +1,13 @@
 import { HubError } from './errors.ts'
 import type { MessageProperties, QoS } from './public-types.ts'
 
+/** A message a handler receives. */
 export interface HubMessage {
+  /** The topic it was published to (never a filter). */
   readonly topic: string
+  /** The bytes as published; see `text()` and `json()`. */
   readonly payload: Uint8Array
+  /** The QoS it was delivered with: at most the QoS the subscription asked for. */
   readonly qos: QoS
   /** True only for a retained message sent because this subscription was made. */
   readonly retain: boolean

@@ -8,6 +8,21 @@ import { validateTopicName } from './topic.ts'
 /** The largest payload an MQTT packet can carry, less room for the header and topic. */
 export const MAX_PAYLOAD_BYTES = 268_435_455 - 65_542
 
+/** Every key `createHub()` takes (HubOptions). */
+const HUB_KEYS = new Set(['url', 'name', 'mqtt', 'reconnect', 'outbox', 'queue', 'maxPayloadBytes', 'lingerMs', 'callTimeoutMs', 'worker'])
+
+/** createHub()'s options as an object whose every key is known: nothing a caller passes is silently dropped. */
+export function checkHubOptions(options: unknown): Record<string, unknown> {
+  const o = record(options, 'options')
+  for (const key of Object.keys(o)) {
+    if (HUB_KEYS.has(key)) continue
+    // MQTT.js habits: say where they go.
+    const moved = MQTT_KEYS.has(key as keyof MqttConnectOptions) ? `mqtt.${key}` : key === 'reconnectPeriod' ? 'reconnect: { minDelayMs, maxDelayMs }' : ''
+    throw new HubError('INVALID_OPTIONS', `${key} is not a createHub() option${moved && `: use ${moved}`}`)
+  }
+  return o
+}
+
 const MQTT_KEYS = new Set<keyof MqttConnectOptions>([
   'clientId', 'username', 'password', 'keepalive', 'clean', 'protocolVersion', 'connectTimeout', 'will', 'properties',
 ])
@@ -61,7 +76,9 @@ export function checkMqttOptions(options: unknown): MqttConnectOptions {
   if (options === undefined) return {}
   const o = record(options, 'mqtt')
   for (const key of Object.keys(o)) {
-    if (!MQTT_KEYS.has(key as keyof MqttConnectOptions)) throw new HubError('INVALID_OPTIONS', `mqtt.${key} is not a supported option`)
+    if (!MQTT_KEYS.has(key as keyof MqttConnectOptions)) {
+      throw new HubError('INVALID_OPTIONS', `mqtt.${key} is not a supported option${key === 'reconnectPeriod' ? ': use reconnect: { minDelayMs, maxDelayMs }' : ''}`)
+    }
   }
   for (const key of ['clientId', 'username', 'password'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'string') throw new HubError('INVALID_OPTIONS', `mqtt.${key} must be a string`)

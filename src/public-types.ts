@@ -4,44 +4,67 @@
  */
 import type { WireError } from './errors.ts'
 
+/** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
 export type QoS = 0 | 1 | 2
+/**
+ * The shared connection's status: `connecting` (first attempt, or the worker is starting),
+ * `connected` (CONNACK received), `offline` (lost, refused or never reached: waiting for the next
+ * attempt), `reconnecting` (a later attempt), `closed` (`close()`, or the hub failed for good).
+ */
 export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
 
 /** MQTT 5 properties and will are passed through to MQTT.js as given (serialisable values only). */
 export type MqttProperties = Record<string, unknown>
 
+/** The message the broker publishes for this connection when it goes without a DISCONNECT [MQTT-3.1.2-8]. */
 export interface WillMessage {
+  /** A topic name (no wildcards). */
   topic: string
   payload: string | Uint8Array
+  /** Default 0. */
   qos?: QoS
+  /** Default false. */
   retain?: boolean
+  /** MQTT 5 will properties (`willDelayInterval` in seconds, ...). */
   properties?: MqttProperties
 }
 
-/** The serialisable part of MQTT.js's connect options. */
+/**
+ * MQTT connect options: the serialisable part of MQTT.js's. Every tab of one connection name
+ * must pass the same ones (else CONFIG_MISMATCH). Never stored or logged.
+ */
 export interface MqttConnectOptions {
+  /** The client identifier. Default: a random `mqtt-hub-...` id (with `clean: false`, kept in IndexedDB so the session is found again). Not empty with `clean: false`. */
   clientId?: string
+  /** Sent in CONNECT; kept in the worker's memory only. */
   username?: string
+  /** Sent in CONNECT; kept in the worker's memory only, never stored, logged or put in an error. */
   password?: string
+  /** Seconds between PINGREQs when idle; the broker drops the connection after 1.5× this without traffic. 0 turns it off. Default 60. */
   keepalive?: number
+  /** true (default): a new session at each connection. false: the broker keeps subscriptions and queued QoS 1/2 messages. */
   clean?: boolean
+  /** 4 (MQTT 3.1.1, default) or 5. */
   protocolVersion?: 4 | 5
+  /** Milliseconds to wait for CONNACK before the attempt counts as failed. Default 10000. */
   connectTimeout?: number
+  /** The last will the broker publishes if this connection ends without a DISCONNECT. */
   will?: WillMessage
+  /** MQTT 5 CONNECT properties (`sessionExpiryInterval` in seconds, `receiveMaximum`, ...). */
   properties?: MqttProperties
 }
 
 /** The hub's own reconnect policy (MQTT.js's fixed `reconnectPeriod` is switched off). */
 export interface ReconnectOptions {
-  /** First delay after a lost connection. */
+  /** Milliseconds: the first delay after a failed or lost connection. Default 500. */
   minDelayMs: number
-  /** Cap of the delay. */
+  /** Milliseconds: the cap of the delay. Default 30000. */
   maxDelayMs: number
-  /** Delay grows as `minDelayMs * factor ** attempt`. */
+  /** Delay grows as `minDelayMs * factor ** attempt`. Default 2. */
   factor: number
-  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). */
+  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). Default 0.5. */
   jitter: number
-  /** The attempt counter resets only after a connection stayed up this long. */
+  /** Milliseconds: the attempt counter resets only after a connection stayed up this long. Default 10000. */
   stableAfterMs: number
 }
 
@@ -51,11 +74,13 @@ export interface MessageProperties {
   payloadFormatIndicator?: boolean
   /** Seconds the broker keeps the message for subscribers that are away. */
   messageExpiryInterval?: number
+  /** The payload's MIME type, e.g. `application/json`. */
   contentType?: string
   /** Where the receiver should publish its answer (request/response). */
   responseTopic?: string
   /** Echoed in the answer so that the requester can tell which request it answers. */
   correlationData?: Uint8Array
+  /** Name/value pairs the application defines. */
   userProperties?: Record<string, string | string[]>
 }
 
@@ -82,6 +107,7 @@ export interface SubscriptionOptions {
   retainHandling?: 0 | 1 | 2
 }
 
+/** How an exclusive group assigns messages: `sticky` (the oldest live member takes all, in order) or `round-robin`. */
 export type Balance = 'sticky' | 'round-robin'
 
 /** Exclusive subscriptions of one connection and group form a group: each message goes to one member. */
@@ -97,32 +123,42 @@ export interface ExclusiveSpec {
 
 /** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
 export interface QueueLimits {
-  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). */
+  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). Default 10000. */
   maxMessages: number
-  /** The same, counted in bytes of payload and topic. */
+  /** The same, counted in bytes of payload and topic. Default 8 MiB. */
   maxBytes: number
 }
 
+/** Limits of the QoS 1/2 outbox in IndexedDB; past either, publish() rejects with OUTBOX_FULL. */
 export interface OutboxLimits {
+  /** Default 10000. */
   maxMessages: number
+  /** Payload bytes. Default 16 MiB. */
   maxBytes: number
 }
 
 /**
- * What happens to a session, told to every tab of it (`sessionAdded`/`sessionRemoved`: to every
- * tab of every session). `session` names the session, `at` is the worker's clock (epoch ms).
+ * A session event, told to every tab of the session (`hub.on(type, listener)`). Every event has
+ * `type`, `session` (the connection name) and `at` (the worker's clock, epoch milliseconds).
  */
 export type HubEvent = { session: string; at: number } & (
+  /** The first connection attempt starts (a tab that joins later does not hear it). */
   | { type: 'connecting' }
+  /** CONNACK; `sessionPresent`: the broker kept this client's session (`clean: false`). */
   | { type: 'connected'; sessionPresent: boolean }
   /** A connection that was up went down. */
   | { type: 'disconnected'; error: WireError }
   /** A new attempt after a lost or failed connection; `attempt` counts from 1 and resets after a stable connection. */
   | { type: 'reconnecting'; attempt: number }
+  /** Waiting for the next attempt (the reconnect policy's delay); `error` says why. */
   | { type: 'offline'; error?: WireError }
+  /** This hub closed (`close()`, or CONFIG_MISMATCH). */
   | { type: 'closed' }
+  /** Every status change. */
   | { type: 'stateChanged'; from: HubStatus; to: HubStatus }
+  /** A session (connection name) was opened in the worker: told to every tab of every session. */
   | { type: 'sessionAdded' }
+  /** A session closed (its last tab left and its linger ended): told to every tab of every session. */
   | { type: 'sessionRemoved' }
   /** The broker granted a SUBSCRIBE (SUBACK) with this QoS. */
   | { type: 'subscribed'; filter: string; qos: QoS }

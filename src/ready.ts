@@ -10,8 +10,10 @@ interface Watched {
 }
 
 /**
- * Resolves once connected; rejects at a refusal (CONNECTION_REFUSED), at close (`closedError()`),
- * or after `limitMs` (TIMEOUT, with the last error in the message).
+ * Resolves once connected; rejects as soon as an attempt fails without ever having connected
+ * (BROKER_UNREACHABLE) or is refused (CONNECTION_REFUSED), at close (`closedError()`), or after
+ * `limitMs` (TIMEOUT, with the last error in the message). A connection that was up and is being
+ * re-established (CONNECTION_LOST) is waited for until `limitMs`.
  */
 export function untilConnected(hub: Watched, limitMs: number, closedError: () => HubError): Promise<void> {
   if (hub.status === 'connected') return Promise.resolve()
@@ -29,12 +31,13 @@ export function untilConnected(hub: Watched, limitMs: number, closedError: () =>
     const stop = hub.onStatus((status, error) => {
       if (status === 'connected') settle()
       else if (status === 'closed') settle(closedError())
-      else if (error?.code === 'CONNECTION_REFUSED') settle(error)
+      // An attempt failed while we waited (not a stale error repeated as the next attempt starts).
+      else if (status === 'offline' && (error?.code === 'CONNECTION_REFUSED' || error?.code === 'BROKER_UNREACHABLE')) settle(error)
     })
   })
 }
 
-/** Waits until every hub (session) is connected; rejects with the first failure (TIMEOUT, CONNECTION_REFUSED, CLOSED). */
+/** Waits until every hub (session) is connected; rejects with the first failure (TIMEOUT, BROKER_UNREACHABLE, CONNECTION_REFUSED, CLOSED). */
 export async function readyAll(hubs: Iterable<Hub>, timeoutMs?: number): Promise<void> {
   await Promise.all([...hubs].map((hub) => hub.ready(timeoutMs)))
 }

@@ -3,6 +3,7 @@ import { HubError } from './errors.ts'
 import type { HubMessage } from './message.ts'
 import type { MessageProperties, QoS } from './public-types.ts'
 
+/** Options of `hub.request()` (MQTT 5). */
 export interface RequestOptions {
   /** QoS of the request. Default 0. */
   qos?: QoS
@@ -12,8 +13,11 @@ export interface RequestOptions {
   properties?: Omit<MessageProperties, 'responseTopic' | 'correlationData'>
 }
 
+/** Options of `hub.respond()` (MQTT 5). */
 export interface RespondOptions {
+  /** QoS of the answer. Default 0. */
   qos?: QoS
+  /** Further PUBLISH properties; the response topic and correlation data come from the request. */
   properties?: Omit<MessageProperties, 'responseTopic' | 'correlationData'>
 }
 

@@ -16,6 +16,11 @@ window.consumer = {
   publish: (topic, text) => hub.publish(topic, text, { qos: 1 }),
   received: () => received,
   inspect: () => hub.inspect(),
+  /** The inspector, imported only when asked for (as an app would while debugging). */
+  async mountInspector() {
+    const { mountInspector } = await import('mqtt-hub/inspector')
+    mountInspector(hub, document.body)
+  },
   /** Script URLs this page loaded. */
   scripts: () => performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.endsWith('.js')),
 }

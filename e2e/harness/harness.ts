@@ -33,7 +33,7 @@ function errorOf(error: unknown): { code: string; message: string } {
 
 const harness = {
   /** Opens a hub (the first one of the page unless told otherwise) and waits until it is connected. */
-  async open(options: HubOptions & { waitReady?: boolean }): Promise<number> {
+  async open({ waitReady, ...options }: HubOptions & { waitReady?: boolean }): Promise<number> {
     const hub = createHub(options)
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
@@ -41,7 +41,7 @@ const harness = {
     const heard: HubEvent[] = []
     events.set(hubs.length - 1, heard)
     for (const type of EVENT_TYPES) hub.on(type, (event) => heard.push(event))
-    if (options.waitReady !== false) await hub.ready(15_000)
+    if (waitReady !== false) await hub.ready(15_000)
     return hubs.length - 1
   },
 

@@ -239,7 +239,7 @@ export class BrokerConnection {
       else done()
     }
     client.on('error', (error) => {
-      this.lastError = describeError(error, this.url)
+      this.lastError = describeError(error, this.url, this.everConnected)
     })
     client.on('close', () => {
       if (client === this.client) this.onClosed(client)
@@ -261,7 +261,7 @@ export class BrokerConnection {
       this.listener.disconnected(this.lastError)
     }
     if (this.closed) return
-    this.lastError ??= new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(this.url)}`)
+    this.lastError ??= unreachable(this.url, this.everConnected)
     this.listener.statusChanged('offline', this.lastError)
     this.timer = setTimeout(() => this.attempt(), this.backoff.next())
   }
@@ -285,12 +285,18 @@ export class BrokerConnection {
 }
 
 /** A HubError that says why, without credentials (they may be in the URL or in MQTT.js's text). */
-function describeError(error: Error & { code?: unknown }, url: string): HubError {
+function describeError(error: Error & { code?: unknown }, url: string, everConnected: boolean): HubError {
   if (typeof error.code === 'number' && REFUSAL_CODES.has(error.code)) {
     const reason = error.message.replace(/^Connection refused: /, '')
     return new HubError('CONNECTION_REFUSED', `The broker refused the connection: ${reason} (reason code ${error.code})`, error.code)
   }
-  return new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(url)}`)
+  return unreachable(url, everConnected)
+}
+
+/** Never reached (nothing listening, DNS, TLS, no CONNACK) is not the same as a connection that was up and went. */
+function unreachable(url: string, everConnected: boolean): HubError {
+  if (everConnected) return new HubError('CONNECTION_LOST', `Lost the connection to the broker at ${redactUrl(url)} (or cannot reach it again)`)
+  return new HubError('BROKER_UNREACHABLE', `Cannot reach the broker at ${redactUrl(url)} (nothing answered: not listening, unknown host, TLS or WebSocket upgrade failed, or no CONNACK in time)`)
 }
 
 export function redactUrl(url: string): string {

@@ -7,7 +7,7 @@ import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout,
   checkUrl,
 } from '../../src/options.ts'
-import { PROTOCOL_VERSION, type OpenRequest, type PublishRequest, type RequestRequest, type SubscriptionSpec } from '../../src/protocol.ts'
+import { type OpenRequest, PROTOCOL_VERSION, type PublishRequest, type RequestRequest, type SubscriptionSpec } from '../../src/protocol.ts'
 import type { QueueLimits } from '../../src/public-types.ts'
 import { validateTopicFilter, validateTopicName } from '../../src/topic.ts'
 import type { SessionConfig } from '../session/session.ts'
