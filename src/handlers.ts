@@ -1,7 +1,8 @@
 // Running this tab's handlers for the messages the worker delivers, and reporting what they throw.
 import { HubError } from './errors.ts'
+import { unpackDeliveries } from './delivery-batch.ts'
 import { Message, type HubMessage } from './message.ts'
-import type { Delivery, SubscriptionSpec, TabEvent } from './protocol.ts'
+import type { Delivery, MessagesEvent, SubscriptionSpec, TabEvent } from './protocol.ts'
 import type { MessageHandler } from './types.ts'
 
 export interface LocalSubscription extends SubscriptionSpec {
@@ -37,8 +38,8 @@ export class Handlers {
   }
 
   /** Calls every subscription a batch is for, then tells the worker it may send the next batch. */
-  deliver(deliveries: Delivery[], reply: (event: TabEvent) => void): void {
-    for (const delivery of deliveries) {
+  deliver(batch: MessagesEvent, reply: (event: TabEvent) => void): void {
+    unpackDeliveries(batch, (delivery) => {
       const message = messageOf(delivery)
       for (const id of delivery.subs) {
         const sub = this.subs.get(id)
@@ -48,7 +49,7 @@ export class Handlers {
         if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
         else this.runExclusive(sub, delivery.job, own, reply)
       }
-    }
+    })
     // Handlers started (synchronous ones finished): the worker may send the next batch.
     reply({ type: 'received' })
   }
