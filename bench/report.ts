@@ -43,7 +43,7 @@ export function formatReport(env: Environment, run: RunResults, figures: Figures
   for (const [key, value] of Object.entries(figures)) out.push(`  ${key.padEnd(34)} ${value === null ? 'null' : n(value, 2)}`)
   out.push('', 'Targets:')
   for (const check of checkTargets(run.brokers.map((b) => ({ broker: b.broker, figures: figuresOf(b, run) })))) {
-    const status = check.met === null ? 'NOT MEASURED' : check.met ? 'met' : 'MISSED'
+    const status = check.met === null ? 'NOT MEASURED' : check.met ? 'MET' : 'MISSED'
     out.push(`  ${status.padEnd(12)} ${check.target}: ${check.detail}`)
   }
   out.push('', `Finished in ${Math.round(env.durationS)} s.`)
