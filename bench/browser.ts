@@ -159,6 +159,13 @@ export class Tab {
     return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? Number.NaN
   }
 
+  /** The main thread's busy time so far (CDP Performance.getMetrics TaskDuration), in ms. */
+  async busyMs(): Promise<number> {
+    await this.session.send('Performance.enable')
+    const { metrics } = await this.session.send<{ metrics: Array<{ name: string; value: number }> }>('Performance.getMetrics')
+    return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN) * 1000
+  }
+
   /** Wall-clock ms of the page's load event, once it happened. */
   async loadedAt(timeoutMs = 15_000): Promise<number> {
     const deadline = Date.now() + timeoutMs

@@ -1,11 +1,11 @@
-// bench/results/throughput.svg: delivered msg/s (all tabs together) by tab count for hub, direct
-// and the Node ceiling, one panel per broker. Hand-written SVG, no chart library.
+// bench/results/throughput.svg: delivered msg/s (all tabs together) by tab count for hub, direct,
+// leader and the Node ceiling, one panel per broker. Hand-written SVG, no chart library.
 import type { BrokerResults } from './results.ts'
 
 const PANEL_W = 360
 const PANEL_H = 240
 const MARGIN = { left: 64, right: 16, top: 40, bottom: 44 }
-const COLORS = { hub: '#1f77b4', direct: '#d62728', node: '#7f7f7f' }
+const COLORS = { hub: '#1f77b4', direct: '#d62728', leader: '#2ca02c', node: '#7f7f7f' }
 
 export function throughputChart(brokers: BrokerResults[], caption: string): string {
   const width = brokers.length * (PANEL_W + MARGIN.left + MARGIN.right)
@@ -24,15 +24,16 @@ export function throughputChart(brokers: BrokerResults[], caption: string): stri
 
 function panel(results: BrokerResults, x0: number): string {
   const tabCounts = [...new Set(results.rows.map((r) => r.tabs))].sort((a, b) => a - b)
-  const series = (kind: 'hub' | 'direct'): Array<[number, number]> =>
+  const series = (kind: 'hub' | 'direct' | 'leader'): Array<[number, number]> =>
     tabCounts.flatMap((t) => {
       const r = results.rows.find((row) => row.kind === kind && row.tabs === t)
       return r && Number.isFinite(r.throughput.total) ? [[t, r.throughput.total] as [number, number]] : []
     })
   const hub = series('hub')
   const direct = series('direct')
+  const leader = series('leader')
   const node = results.node.msgsPerS
-  const yMax = niceCeiling(Math.max(node, ...hub.map((p) => p[1]), ...direct.map((p) => p[1]), 1))
+  const yMax = niceCeiling(Math.max(node, ...[...hub, ...direct, ...leader].map((p) => p[1]), 1))
   const xMax = Math.max(...tabCounts, 1)
   const x = (tabs: number): number => x0 + (tabs / xMax) * PANEL_W
   const y = (value: number): number => MARGIN.top + PANEL_H - (value / yMax) * PANEL_H
@@ -48,13 +49,15 @@ function panel(results: BrokerResults, x0: number): string {
   out.push(`<text x="${x0 + PANEL_W / 2}" y="${MARGIN.top + PANEL_H + 32}" text-anchor="middle" fill="#555">tabs</text>`)
   out.push(`<line x1="${x0}" x2="${x0 + PANEL_W}" y1="${y(node)}" y2="${y(node)}" stroke="${COLORS.node}" stroke-width="2" stroke-dasharray="6 4"/>`)
   out.push(`<text x="${x0 + 4}" y="${y(node) - 5}" fill="${COLORS.node}">node ${Math.round(node).toLocaleString('en-US')}</text>`)
-  for (const [name, points, other] of [['hub', hub, direct], ['direct', direct, hub]] as const) {
+  const highest = (t: number, except: Array<[number, number]>): number =>
+    Math.max(0, ...[hub, direct, leader].filter((s) => s !== except).map((s) => s.find(([ot]) => ot === t)?.[1] ?? 0))
+  for (const [name, points] of [['hub', hub], ['direct', direct], ['leader', leader]] as const) {
     const color = COLORS[name]
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ')}"/>`)
     for (const [t, v] of points) {
       out.push(`<circle cx="${x(t)}" cy="${y(v)}" r="3.5" fill="${color}"/>`)
-      // The upper series is labelled above its points, the lower one below.
-      const above = v >= (other.find(([ot]) => ot === t)?.[1] ?? 0)
+      // The uppermost series is labelled above its points, the others below.
+      const above = v >= highest(t, points)
       out.push(`<text x="${x(t) - 6}" y="${y(v) + (above ? -8 : 16)}" text-anchor="end" fill="${color}" font-size="10">${Math.round(v).toLocaleString('en-US')}</text>`)
     }
   }
@@ -63,8 +66,9 @@ function panel(results: BrokerResults, x0: number): string {
 
 function legend(x: number, y: number): string {
   const items: Array<[string, string, string]> = [
-    ['hub (mqtt-hub, one shared connection)', COLORS.hub, ''],
+    ['hub (one shared connection)', COLORS.hub, ''],
     ['direct (MQTT.js per tab)', COLORS.direct, ''],
+    ['leader (one MQTT.js, relayed)', COLORS.leader, ''],
     ['node (one Node subscriber)', COLORS.node, ' stroke-dasharray="6 4"'],
   ]
   let at = x

@@ -19,6 +19,8 @@ import { figuresOf, type BrokerResults, type RunResults } from './results.ts'
 import { measureBundles } from './scenarios/bundle.ts'
 import { runElection } from './scenarios/election.ts'
 import { runExclusive } from './scenarios/exclusive.ts'
+import { measureExclusiveQos1 } from './scenarios/exclusive-qos1.ts'
+import { measureFirstMessages } from './scenarios/first-message.ts'
 import { measureReplay } from './scenarios/outbox.ts'
 import { measureNodeCeiling } from './scenarios/node-ceiling.ts'
 import { measureQos1 } from './scenarios/qos1.ts'
@@ -65,13 +67,16 @@ async function benchBroker(
     const ctx: BrokerContext = { config, browser, pages, broker, publisher, log }
     const node = await measureNodeCeiling(ctx)
     log(`${kind} node subscriber: ${Math.round(node.msgsPerS)} msg/s`)
-    const rows = await runTabMatrix(ctx, ['hub', 'direct'])
+    const rows = await runTabMatrix(ctx, ['hub', 'direct', 'leader'])
     const qos1 = [await measureQos1(ctx, 'hub'), await measureQos1(ctx, 'direct')]
+    const firstMessages = await measureFirstMessages(ctx, ['hub', 'direct', 'leader'])
+    const exclusiveQos1 = await tolerate('exclusive QoS 1 jobs', () => measureExclusiveQos1(ctx))
     // Broker-independent behaviour: measured against the first broker only.
-    const election = withElection ? await runElection(ctx) : null
+    const election = withElection ? await runElection(ctx, 'election') : null
+    const leader = withElection ? await runElection(ctx, 'leader') : null
     const exclusive = withElection ? await tolerate('exclusive handlers', () => runExclusive(ctx)) : null
     const replay = withElection ? await tolerate('outbox replay', () => measureReplay(ctx)) : null
-    return { broker: kind, node, rows, qos1, election, exclusive, replay }
+    return { broker: kind, node, rows, qos1, firstMessages, exclusiveQos1, election, leader, exclusive, replay }
   } finally {
     await publisher?.close()
     await broker.close()

@@ -16,8 +16,11 @@ let stream = null
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** QoS 0 publishes, waiting for each chunk to be written so that the socket sets the pace. */
-async function burst (/** @type {string} */ topic, /** @type {number} */ count) {
+/**
+ * Publishes (QoS 0 unless told), waiting for each chunk to be written (QoS 0) or acknowledged
+ * (QoS 1) so that the socket or the broker sets the pace.
+ */
+async function burst (/** @type {string} */ topic, /** @type {number} */ count, /** @type {0 | 1} */ qos = 0) {
   const c = /** @type {import('mqtt').MqttClient} */ (client)
   const payload = Buffer.from(encodePayload(0, 0))
   const started = now()
@@ -25,7 +28,7 @@ async function burst (/** @type {string} */ topic, /** @type {number} */ count) 
     const chunk = Math.min(256, count - sent)
     await new Promise((resolve) => {
       let left = chunk
-      for (let i = 0; i < chunk; i++) c.publish(topic, payload, { qos: 0 }, () => { if (--left === 0) resolve(undefined) })
+      for (let i = 0; i < chunk; i++) c.publish(topic, payload, { qos }, () => { if (--left === 0) resolve(undefined) })
     })
     sent += chunk
   }
@@ -94,7 +97,7 @@ const commands = {
     client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, connectTimeout: 10_000 })
     return {}
   },
-  burst: ({ topic, count }) => burst(topic, count),
+  burst: ({ topic, count, qos }) => burst(topic, count, qos),
   async startStream ({ topic, rate }) { stream = startStream(topic, rate); return {} },
   async stopStream () {
     const s = stream

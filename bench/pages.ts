@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { build, preview } from 'vite'
 import { freePort } from '../e2e/brokers.ts'
 
-export type PageKind = 'hub' | 'direct' | 'election'
+export type PageKind = 'hub' | 'direct' | 'election' | 'leader'
 
 export interface BenchPages {
   url(kind: PageKind): string
@@ -34,6 +34,7 @@ export async function serveBenchPages({ minify = true } = {}): Promise<BenchPage
             hub: join(root, 'bench/pages/hub.html'),
             direct: join(root, 'bench/pages/direct.html'),
             election: join(root, 'bench/pages/election.html'),
+            leader: join(root, 'bench/pages/leader.html'),
           },
         },
       },

@@ -1,7 +1,8 @@
 // Running this tab's handlers for the messages the worker delivers, and reporting what they throw.
+import { unpackDeliveries } from './delivery-batch.ts'
 import { handlerFailed, HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
-import type { Delivery, SubscriptionSpec, TabEvent } from './protocol.ts'
+import type { Delivery, MessagesEvent, SubscriptionSpec, TabEvent } from './protocol.ts'
 import type { MessageHandler } from './types.ts'
 
 export interface LocalSubscription extends SubscriptionSpec {
@@ -42,9 +43,9 @@ export class Handlers {
   }
 
   /** Calls every subscription a batch is for, then tells the worker it may send the next batch. */
-  deliver(deliveries: Delivery[], reply: (event: TabEvent) => void): void {
+  deliver(batch: MessagesEvent, reply: (event: TabEvent) => void): void {
     let gate: Promise<boolean> | undefined
-    for (const delivery of deliveries) {
+    unpackDeliveries(batch, (delivery) => {
       const message = messageOf(delivery)
       for (const id of delivery.subs) {
         const sub = this.subs.get(id)
@@ -57,7 +58,7 @@ export class Handlers {
           this.runExclusive(sub, delivery.job, own, reply, gate)
         }
       }
-    }
+    })
     // Handlers started (synchronous ones finished): the worker may send the next batch.
     reply({ type: 'received' })
   }

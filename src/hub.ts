@@ -263,7 +263,7 @@ class TabHub implements Hub {
       return
     }
     if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))
-    else this.handlers.deliver(event.deliveries, reply)
+    else this.handlers.deliver(event, reply)
   }
 
   private setStatus(status: HubStatus, error: HubError | undefined): void {

@@ -16,7 +16,7 @@ import type {
 } from './public-types.ts'
 import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 export interface StatusEvent {
   type: 'status'
@@ -36,9 +36,17 @@ export interface Delivery extends MessageFields {
   messageId?: number
 }
 
+/**
+ * A batch of deliveries, packed into one transferred buffer (src/delivery-batch.ts holds the
+ * layout): one transfer per batch instead of a structured clone per message.
+ */
 export interface MessagesEvent {
   type: 'messages'
-  deliveries: Delivery[]
+  count: number
+  /** Transferred with the event. */
+  buffer: ArrayBuffer
+  /** MQTT 5 properties of the deliveries that have them, in order. */
+  properties?: MessageProperties[]
 }
 
 /** Something went wrong that no call of this tab caused (the inbox overflowed, say). */

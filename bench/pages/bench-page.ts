@@ -70,6 +70,8 @@ export interface BenchPage {
   reset(latency: boolean): void
   progress(): Progress
   latencies(): number[]
+  /** ms from navigation start to the first message handled (null before it). */
+  firstSinceNavigation(): number | null
   /** Publishes `count` QoS 1 messages with at most `window` unacknowledged; resolves with msg/s. */
   publishQos1(topic: string, count: number, window: number): Promise<number>
   /** Page-specific calls (the election page's leader state, the hub page's exclusive handler). */
@@ -90,6 +92,7 @@ export function exposeBenchPage(
 ): void {
   const now = wallClock()
   let meter = new Meter(now)
+  let firstSinceNavigation: number | null = null
   window.bench = {
     now,
     loadedAt() {
@@ -98,6 +101,7 @@ export function exposeBenchPage(
     },
     connect: (url) => transport.connect(url),
     subscribe: (filter) => transport.subscribe(filter, (payload) => {
+      firstSinceNavigation ??= performance.now()
       meter.onPayload(payload)
       onMessage(payload, seqOf(payload))
     }),
@@ -107,6 +111,7 @@ export function exposeBenchPage(
     },
     progress: () => ({ count: meter.count, first: meter.first, last: meter.last }),
     latencies: () => meter.latencies ?? [],
+    firstSinceNavigation: () => firstSinceNavigation,
     async publishQos1(topic, count, window) {
       const payload = new Uint8Array(100).fill(0x71)
       const started = now()

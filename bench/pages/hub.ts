@@ -12,6 +12,8 @@ const record = callRecord(exclusiveCalls)
 /** Wall-clock times the hub reported 'connected'. */
 const connectedAt: number[] = []
 const offline = { published: 0, acked: 0, failed: 0, lastAckAt: 0 }
+/** How subscribe() subscribes (the exclusive QoS 1 scenario sets it before subscribing). */
+let subscribeOptions: { qos?: 0 | 1; exclusive?: boolean } = {}
 /** ms since navigation start at which each step of start-up finished, for the exclusive scenario. */
 const startup: Record<string, number> = { script: performance.now() }
 
@@ -25,7 +27,7 @@ exposeBenchPage(
       startup.ready = performance.now()
     },
     async subscribe(filter, onPayload) {
-      await hub!.subscribe(filter, (m) => onPayload(m.payload))
+      await hub!.subscribe(filter, (m) => onPayload(m.payload), subscribeOptions)
     },
     publish: (topic, payload, qos) => hub!.publish(topic, payload, { qos }),
   },
@@ -36,6 +38,10 @@ exposeBenchPage(
         record({ seq: seqOf(m.payload), at: window.bench.now(), sinceLoad: performance.now(), redelivered: m.redelivered })
       }, { exclusive: true })
       startup.subscribed = performance.now()
+    },
+    /** Sets how the next subscribe() subscribes. */
+    subscribeWith(options: { qos?: 0 | 1; exclusive?: boolean }) {
+      subscribeOptions = options
     },
     startup: () => startup,
     exclusiveCalls: () => exclusiveCalls,

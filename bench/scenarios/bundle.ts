@@ -8,6 +8,8 @@ import { measureTabBundle } from '../../scripts/tab-size.mjs'
 
 export interface Bundles {
   tabGzipBytes: number
+  /** An app that uses only createHub, subscribe, publish, status, ready and close. */
+  coreGzipBytes: number
   workerGzipBytes: number
   mqttjsGzipBytes: number
 }
@@ -18,6 +20,7 @@ export async function measureBundles(): Promise<Bundles> {
   const mqttjs = await readFile(join(mqttDir, 'dist', 'mqtt.min.js'))
   return {
     tabGzipBytes: tab.tabGzipBytes,
+    coreGzipBytes: tab.coreGzipBytes,
     workerGzipBytes: tab.workerGzipBytes,
     mqttjsGzipBytes: gzipSync(mqttjs, { level: 9 }).byteLength,
   }

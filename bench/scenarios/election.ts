@@ -1,5 +1,7 @@
-// The leader-election baseline: N tabs, each with its own MQTT.js connection, opened together
-// while Node publishes a steady stream. Times the first non-idempotent handling after the first
+// The leader baselines: N tabs opened together while Node publishes a steady stream, either
+// each with its own MQTT.js connection and the seed's 3 s-timer election (`election`), or one
+// MQTT.js connection in the tab the `broadcast-channel` package elects, relaying to the others
+// (`leader`). Times the first non-idempotent handling after the first
 // tab loaded and the failover after the leader tab closes, and counts the messages whose
 // non-idempotent handler ran in no tab (before the first leader, during the failover) or in two.
 import { BROKER_SIDE_CLIENT_PREFIX } from '../../e2e/brokers.ts'
@@ -11,6 +13,7 @@ import { mean, sleep } from '../stats.ts'
 import { wallClock } from '../wire.mjs'
 
 export interface ElectionFigures {
+  kind: ElectionKind
   tabs: number
   connections: number
   subscribes: number
@@ -29,16 +32,18 @@ export interface ElectionFigures {
   heapPerTab: number
 }
 
+export type ElectionKind = 'election' | 'leader'
+
 const STREAM_RATE = 200
 const LIMIT_MS = 25_000
 const TOPIC = 'bench/election'
 
-export async function runElection(ctx: BrokerContext, tabs = 4): Promise<ElectionFigures> {
+export async function runElection(ctx: BrokerContext, kind: ElectionKind, tabs = 4): Promise<ElectionFigures> {
   const now = wallClock()
   await ctx.broker.resetStats()
   await ctx.publisher.call('startStream', { topic: TOPIC, rate: STREAM_RATE })
-  const group = await TabGroup.open(ctx.browser, ctx.pages, 'election')
-  const alone = await TabGroup.open(ctx.browser, ctx.pages, 'election')
+  const group = await TabGroup.open(ctx.browser, ctx.pages, kind)
+  const alone = await TabGroup.open(ctx.browser, ctx.pages, kind)
   try {
     await Promise.all(Array.from({ length: tabs }, () => group.add(ctx.broker.url, TOPIC)))
     const stats = await ctx.broker.stats()
@@ -70,6 +75,7 @@ export async function runElection(ctx: BrokerContext, tabs = 4): Promise<Electio
     const heaps: number[] = []
     for (const tab of group.tabs) heaps.push(await tab.heap())
     const figures: ElectionFigures = {
+      kind,
       tabs,
       connections: stats.clients.filter(ours).length,
       subscribes: stats.subscribes.filter((s) => s.filter === TOPIC && ours(s.clientId)).length,
@@ -82,7 +88,7 @@ export async function runElection(ctx: BrokerContext, tabs = 4): Promise<Electio
       streamRate: STREAM_RATE,
       heapPerTab: mean(heaps),
     }
-    ctx.log(`election ×${tabs}: first exclusive ${fmt(firstExclusiveMs)}, failover ${fmt(failoverMs)}`)
+    ctx.log(`${kind} ×${tabs}: first exclusive ${fmt(firstExclusiveMs)}, failover ${fmt(failoverMs)}`)
     return figures
   } finally {
     await ctx.publisher.call('stopStream')

@@ -8,7 +8,7 @@ import { mean, sleep } from '../stats.ts'
 import { measureLatency, type Latency } from './latency.ts'
 import { measureThroughput, type Throughput } from './throughput.ts'
 
-export type TabKind = 'hub' | 'direct'
+export type TabKind = 'hub' | 'direct' | 'leader'
 
 export interface TabRow {
   kind: TabKind

@@ -20,6 +20,8 @@ export interface Throughput {
   /** CPU used during the measured runs, and the messages delivered meanwhile. */
   cpu: CpuUsage | null
   cpuMessages: number
+  /** The tabs' main-thread busy time (CDP TaskDuration) per 1,000 messages delivered, during the measured runs. */
+  tabBusyMsPer1k: number
 }
 
 const WARM_UP_MESSAGES = 2_000
@@ -31,17 +33,23 @@ export async function measureThroughput(ctx: BrokerContext, group: TabGroup, top
   const warmUp = await runOnce(ctx, group, topic, WARM_UP_MESSAGES)
   const sized = Math.round((warmUp.perTab * RUN_TARGET_MS) / 1000 / 1000) * 1000
   const messages = Math.min(ctx.config.messages, Math.max(WARM_UP_MESSAGES, sized || WARM_UP_MESSAGES))
+  const busy = (): Promise<number[]> => Promise.all(group.tabs.map((tab) => tab.busyMs()))
+  const busyBefore = await busy()
   const meter = CpuMeter.begin()
   const runs: Run[] = []
   for (let rep = 0; rep < ctx.config.reps; rep++) runs.push(await runOnce(ctx, group, topic, messages))
+  const cpu = meter?.end() ?? null
+  const busyMs = (await busy()).reduce((sum, ms, i) => sum + ms - busyBefore[i]!, 0)
+  const cpuMessages = runs.reduce((sum, r) => sum + r.delivered, 0)
   return {
     perTab: median(runs.map((r) => r.perTab)),
     total: median(runs.map((r) => r.total)),
     messages,
     delivered: Math.min(...runs.map((r) => r.delivered)),
     expected: messages * group.tabs.length,
-    cpu: meter?.end() ?? null,
-    cpuMessages: runs.reduce((sum, r) => sum + r.delivered, 0),
+    cpu,
+    cpuMessages,
+    tabBusyMsPer1k: busyMs / (cpuMessages / 1000),
   }
 }
 

@@ -3,6 +3,7 @@
 import * as Comlink from 'comlink'
 import { HubError } from '../../src/errors.ts'
 import { DEFAULTS } from '../../src/defaults.ts'
+import { unpackDeliveries } from '../../src/delivery-batch.ts'
 import { type Delivery, type OpenRequest, PROTOCOL_VERSION, type PublishedEvent, type StatusEvent, type TabApi, type WorkerEvent } from '../../src/protocol.ts'
 import type { ExclusiveSpec, HubEvent, MqttConnectOptions, OutboxLimits, QoS, QueueLimits } from '../../src/public-types.ts'
 import { exposeTabApi } from '../../worker/service/expose.ts'
@@ -83,7 +84,7 @@ export class TestTab {
       else if (event.data.type === 'dispatched') return // its jobs may start: this test tab starts them when a test settles them
       else if (event.data.type === 'withdrawn') for (const job of event.data.jobs) this.withdrawn.add(`${event.data.sub}:${job}`)
       else {
-        this.deliveries.push(...event.data.deliveries)
+        unpackDeliveries(event.data, (delivery) => this.deliveries.push(delivery))
         if (this.frozen) this.unconfirmed++
         else events.port1.postMessage({ type: 'received' })
       }

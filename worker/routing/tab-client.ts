@@ -1,3 +1,4 @@
+import { packDeliveries } from '../../src/delivery-batch.ts'
 import { toWire, type HubError, type WireError } from '../../src/errors.ts'
 import type { Delivery, PublishedEvent, TabEvent, WorkerEvent } from '../../src/protocol.ts'
 import type { QueueLimits } from '../../src/public-types.ts'
@@ -263,7 +264,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length
-      this.send({ type: 'messages', deliveries })
+      const batch = packDeliveries(deliveries)
+      this.events.postMessage(batch, [batch.buffer])
     }
     if (this.acks.length > 0) {
       const results = this.acks

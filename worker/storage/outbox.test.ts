@@ -29,6 +29,21 @@ describe('Outbox store', () => {
     expect(reopened.oldestAgeMs).toBeGreaterThanOrEqual(0)
   })
 
+  it('acks of one session delete its records only, in runs or apart, when two sessions interleave in one store', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const [a, b] = [await Outbox.open(db, 'a', DEFAULTS.outbox), await Outbox.open(db, 'b', DEFAULTS.outbox)]
+    // a1 a2 a3 b1 a4 a5 b2 a6: seqs are shared, so a's runs end where b's records sit.
+    const add = async (outbox: Outbox, topic: string) => outbox.add(topic, 'p', 1, false, null)
+    const records = []
+    for (const [outbox, topic] of [[a, 'a1'], [a, 'a2'], [a, 'a3'], [b, 'b1'], [a, 'a4'], [a, 'a5'], [b, 'b2'], [a, 'a6']] as const) {
+      records.push(await add(outbox, topic))
+    }
+    for (const record of records.filter((r) => r.session === 'a' && r.topic !== 'a5')) a.remove(record)
+    await waitFor(async () => (await db.count('outbox')) === 3, 'the deletes committed')
+    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['b1', 'a5', 'b2'])
+    expect([...(await Outbox.open(db, 'b', DEFAULTS.outbox)).records.values()].map((r) => r.topic)).toEqual(['b1', 'b2'])
+  })
+
   it('writes many publishes of one macrotask in one transaction', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
     const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)

@@ -131,7 +131,7 @@ export class Outbox {
       const tx = this.db.transaction('outbox', 'readwrite')
       // keyPath 'seq' with autoIncrement: IndexedDB generates the seq and writes it into the stored value.
       const keys = puts.map(({ record }) => tx.store.add(record as OutboxRecord))
-      for (const seq of deletes) void tx.store.delete(seq)
+      for (const [first, last] of runs(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
       const seqs = await Promise.all(keys)
       await tx.done
       puts.forEach(({ record, done }, i) => {
@@ -147,4 +147,20 @@ export class Outbox {
       if (this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) this.schedule()
     }
   }
+}
+
+/**
+ * Acknowledged seqs as runs of consecutive integers, one delete each: acks come mostly in
+ * publish order. A run holds only seqs of this outbox (seqs are integers), so a range delete
+ * never touches another session's records.
+ */
+function runs(seqs: number[]): Array<[number, number]> {
+  const sorted = [...seqs].sort((a, b) => a - b)
+  const out: Array<[number, number]> = []
+  for (const seq of sorted) {
+    const last = out.at(-1)
+    if (last && seq === last[1] + 1) last[1] = seq
+    else out.push([seq, seq])
+  }
+  return out
 }
