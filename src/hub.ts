@@ -17,6 +17,7 @@ import {
 } from './protocol.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
+import { holdTabLock, type TabLock } from './tab-lock.ts'
 import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
@@ -41,7 +42,7 @@ export function createHub(options: HubOptions): Hub {
 class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
-  private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
+  private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events' | 'tabLock'>
   private readonly startWorker: () => WorkerHandle
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
@@ -56,8 +57,7 @@ class TabHub implements Hub {
   private closed = false
   /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
   private fatal: HubError | undefined
-  private readonly lockHeld: Promise<void>
-  private releaseLock: () => void = () => {}
+  private readonly tabLock: TabLock
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
     const o = record(options, 'options')
@@ -76,15 +76,9 @@ class TabHub implements Hub {
       outbox: checkOutboxLimits(o.outbox),
       queue: checkQueueLimits(o.queue),
       lingerMs: checkLinger(o.lingerMs),
-      tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
-    // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
-    this.lockHeld = new Promise((held) => {
-      void navigator.locks.request(this.openRequest.tabLock, () => {
-        held()
-        return new Promise<void>((release) => (this.releaseLock = release))
-      })
-    })
+    // The worker let this tab go while the page lived on (a back/forward cache): open again.
+    this.tabLock = holdTabLock(() => void this.link?.then((link) => this.onLinkLost(link), () => {}))
     this.link = this.startLink()
   }
 
@@ -209,7 +203,7 @@ class TabHub implements Hub {
         .then((l) => withTimeout(Promise.race([l.remote.close(), l.lost]), 1_000, 'TIMEOUT', 'close').finally(() => l.dispose()))
         .catch(() => {})
     }
-    this.releaseLock()
+    this.tabLock.dispose()
   }
 
   private async unsubscribe(id: number): Promise<void> {
@@ -245,7 +239,7 @@ class TabHub implements Hub {
   }
 
   private async connect(): Promise<WorkerLink> {
-    await this.lockHeld
+    await this.tabLock.held
     // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
     const subscriptions = [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf)
     const awaiting = this.acks.waiting()
@@ -253,7 +247,7 @@ class TabHub implements Hub {
       // One tab at a time: after the worker died, tabs that all start it at once can each get a
       // worker of their own (seen in Chromium after a renderer crash).
       const link = await navigator.locks.request('mqtt-hub:open', () =>
-        openWorkerLink(this.startWorker(), { ...this.openRequest, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
+        openWorkerLink(this.startWorker(), { ...this.openRequest, tabLock: this.tabLock.name, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
       link.lost.catch(() => this.onLinkLost(link))
       this.relinkAttempt = 0
       this.onEvent(link.status)
@@ -271,7 +265,7 @@ class TabHub implements Hub {
     this.fatal = error
     this.setStatus('closed', error)
     this.closed = true
-    this.releaseLock()
+    this.tabLock.dispose()
   }
 
   /** The worker died or never started: start a new one (restoring every subscription), with a growing delay. */
