@@ -69,10 +69,9 @@ async function launchPuppeteer(name: 'chromium' | 'firefox'): Promise<Engine> {
         '--disable-component-update', '--disable-sync'],
     })
   const version = await browser.version()
-  const tabs = new Map<Tab, Page>()
 
   function wrap(page: Page): Tab {
-    const tab: Tab = {
+    return {
       evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => unknown, arg) as never,
       goto: async (url) => { await page.goto(url) },
       back: async () => {
@@ -80,10 +79,8 @@ async function launchPuppeteer(name: 'chromium' | 'firefox'): Promise<Engine> {
         await page.goBack({ waitUntil: [] as never })
         await until(() => page.evaluate(() => document.readyState).catch(() => 'navigating'), (s) => s === 'complete', 10_000, 'the page after back()')
       },
-      close: async () => { tabs.delete(tab); await page.close() },
+      close: () => page.close(),
     }
-    tabs.set(tab, page)
-    return tab
   }
 
   return {
