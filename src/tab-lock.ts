@@ -5,9 +5,9 @@
  * A browser can also take it from a page that lives on: WebKit drops a page's locks when the page
  * enters the back/forward cache, and the worker then lets the tab go. Once the page is shown
  * again, a new lock is taken and `onLost` tells the hub to open again in the worker, with its
- * subscriptions. A lock that ends while the page is hidden waits until it is visible: asking for
- * a lock while the page unloads (hidden by then) leaves it held for a page that no longer exists
- * (seen in WebKitGTK 2.50, where it also kept the worker from ending).
+ * subscriptions. A lock that ends after pagehide waits for pageshow: a page that closes ends its
+ * lock too, and asking for a new one then leaves it held for a page that no longer exists, with
+ * the worker serving a ghost tab (seen in WebKitGTK 2.50, also for a visible page).
  */
 export interface TabLock {
   /** The current lock's name, for the worker to watch. */
@@ -20,6 +20,7 @@ export interface TabLock {
 
 export function holdTabLock(onLost: () => void): TabLock {
   let release = (): void => {}
+  let away = false
   let lost = false
   let disposed = false
   const lock = { name: '', held: Promise.resolve(), dispose: () => { disposed = true; release() } }
@@ -28,7 +29,7 @@ export function holdTabLock(onLost: () => void): TabLock {
     lock.held = new Promise((held) => {
       const ended = (): void => {
         if (disposed) return
-        if (globalThis.document?.hidden) lost = true
+        if (away) lost = true
         else renew()
       }
       navigator.locks.request(lock.name, () => {
@@ -43,7 +44,11 @@ export function holdTabLock(onLost: () => void): TabLock {
     onLost()
   }
   take()
-  // A hub in a worker has no page, and no page lifecycle.
-  globalThis.document?.addEventListener('visibilitychange', () => lost && !document.hidden && renew())
+  // No page lifecycle events reach a hub in a worker: its lock ends only with the worker.
+  addEventListener('pagehide', () => (away = true))
+  addEventListener('pageshow', () => {
+    away = false
+    if (lost) renew()
+  })
   return lock
 }

@@ -163,8 +163,8 @@ export function brokerScenarios(session: Session, kind: BrokerKind): void {
       const firstWorker = await clientId(a)
       await session.close(a)
       await session.close(b)
+      await session.workerGone() // every tab closed: the worker ended with them
       const again = await session.tab()
-      await session.workerGone(again) // every tab closed: the worker ended with them
 
       await broker.start()
       const got: string[] = []

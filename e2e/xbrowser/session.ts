@@ -33,8 +33,8 @@ export interface Session {
   close(tab: Tab): Promise<void>
   /** Opens a tab that hides `tab` if the engine needs one; closed after the test. */
   hide(tab: Tab): Promise<void>
-  /** Resolves once no hub worker of the origin is alive (its Web Lock is free), seen from `tab`. */
-  workerGone(tab: Tab): Promise<void>
+  /** Resolves once no hub worker of the origin is alive (its Web Lock is free). */
+  workerGone(): Promise<void>
 }
 
 let prefixes = 0
@@ -47,6 +47,8 @@ export function topicPrefix(engine: string, broker: string): string {
 export function useEngine(name: EngineName): Session {
   let engine: Engine | undefined
   const opened: Tab[] = []
+  /** Tabs on the harness page, which records its own errors (classic WebDriver has no console). */
+  const harnessTabs = new Set<Tab>()
   const origin = inject('harnessOrigin')
 
   beforeAll(async () => {
@@ -55,11 +57,17 @@ export function useEngine(name: EngineName): Session {
   })
 
   afterEach(async () => {
+    const errors: string[] = []
+    for (const tab of harnessTabs) {
+      const log = await tab.evaluate(() => (window as unknown as { pageLog?: Array<{ type: string; detail?: string }> }).pageLog ?? [])
+      errors.push(...log.filter((e) => e.type === 'error').map((e) => e.detail ?? '?'))
+    }
+    harnessTabs.clear()
     for (const tab of opened.splice(0).reverse()) await tab.close()
-    // The next test starts with no worker: open a (light) page of the origin and watch the worker's lock.
-    const probe = await session.open(`${origin}/e2e/xbrowser/away.html`)
-    await session.workerGone(probe)
-    await session.close(probe)
+    // The next test starts with no worker: the worker ends with its last tab. (A page of the
+    // origin opened only to look: one kept open all along made WebKitGTK keep closed tabs' locks.)
+    await session.workerGone()
+    if (errors.length > 0) throw new Error(`uncaught errors in the test's pages: ${errors.join('; ')}`)
   })
 
   afterAll(async () => {
@@ -75,6 +83,7 @@ export function useEngine(name: EngineName): Session {
     async tab(query = '') {
       const tab = await session.open(`${origin}/e2e/xbrowser/index.html${query}`)
       await until(() => tab.evaluate(() => document.getElementById('state')?.textContent), (s) => s === 'ready', 20_000, 'the harness page')
+      harnessTabs.add(tab)
       return tab
     },
     async open(url) {
@@ -88,6 +97,7 @@ export function useEngine(name: EngineName): Session {
       return tab
     },
     async close(tab) {
+      harnessTabs.delete(tab)
       opened.splice(opened.indexOf(tab), 1)
       await tab.close()
     },
@@ -95,10 +105,11 @@ export function useEngine(name: EngineName): Session {
       const front = await session.engine.hide(tab)
       if (front) opened.push(front)
     },
-    async workerGone(tab) {
+    async workerGone() {
+      const observer = await session.engine.open(`${origin}/e2e/xbrowser/away.html`)
       await until(
-        () => tab.evaluate(async () => (await navigator.locks.query()).held?.filter((l) => l.name?.startsWith('mqtt-hub:worker:')).length ?? 0),
-        (n) => n === 0, 90_000, 'the hub worker to end')
+        () => observer.evaluate(async () => (await navigator.locks.query()).held?.filter((l) => l.name?.startsWith('mqtt-hub:worker:')).length ?? 0),
+        (n) => n === 0, 10_000, 'the hub worker to end').finally(() => observer.close())
     },
   }
   return session
@@ -123,8 +134,3 @@ export function useBroker(kind: BrokerKind): { readonly broker: TestBroker } {
 
 /** Everything harness key `key` of `tab` received, as "topic text" lines. */
 export const texts = (tab: Tab, key: string) => tab.evaluate((k) => harness.texts(k), key)
-
-/** MQTT options of a session the broker keeps while the worker is away (QoS 1 queued for it). */
-export function persistent(protocolVersion: 4 | 5): object {
-  return { protocolVersion, clean: false, ...(protocolVersion === 5 && { properties: { sessionExpiryInterval: 3600 } }) }
-}
