@@ -17,6 +17,7 @@ import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from '
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
 import { responseTo, type RequestOptions, type RespondOptions } from './request.ts'
+import { holdTabLock, type TabLock } from './tab-lock.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
 import { WorkerConnection } from './worker-connection.ts'
@@ -39,7 +40,7 @@ export function createHub(options: HubOptions): Hub {
 class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
-  private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
+  private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events' | 'tabLock'>
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
@@ -52,7 +53,7 @@ class TabHub implements Hub {
   private closed = false
   /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
   private fatal: HubError | undefined
-  private releaseLock: () => void = () => {}
+  private readonly tabLock: TabLock
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
     const o = checkHubOptions(options)
@@ -71,21 +72,16 @@ class TabHub implements Hub {
       outbox: checkOutboxLimits(o.outbox),
       queue: checkQueueLimits(o.queue),
       lingerMs: checkLinger(o.lingerMs),
-      tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
-    // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
-    const lockHeld = new Promise<void>((held) => {
-      void navigator.locks.request(this.openRequest.tabLock, () => {
-        held()
-        return new Promise<void>((release) => (this.releaseLock = release))
-      })
-    })
-    this.worker = new WorkerConnection(startWorker, lockHeld, this.callTimeoutMs, {
+    // The worker let this tab go while the page lived on (WebKit's back/forward cache): open again.
+    this.tabLock = holdTabLock(() => this.worker.relink())
+    this.worker = new WorkerConnection(startWorker, () => this.tabLock.held, this.callTimeoutMs, {
       // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
       openRequest: () => {
         this.handlers.relinked()
         return {
         ...this.openRequest,
+        tabLock: this.tabLock.name,
         subscriptions: [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf),
         awaiting: this.acks.waiting(),
         }
@@ -215,7 +211,7 @@ class TabHub implements Hub {
     this.acks.rejectAll(new HubError('CLOSED', 'The hub was closed before the broker acknowledged; the message is stored and will be sent'))
     this.setStatus('closed', undefined)
     await this.worker.close()
-    this.releaseLock()
+    this.tabLock.dispose()
   }
 
   private async unsubscribe(id: number): Promise<void> {
@@ -237,7 +233,7 @@ class TabHub implements Hub {
     this.fatal = error
     this.setStatus('closed', error)
     this.closed = true
-    this.releaseLock()
+    this.tabLock.dispose()
   }
 
   private onEvent(event: WorkerEvent, reply: (event: TabEvent) => void = () => {}): void {

@@ -31,8 +31,8 @@ export class WorkerConnection {
 
   constructor(
     private readonly startWorker: () => WorkerHandle,
-    /** Resolves once the tab holds its lifetime lock: the worker watches it. */
-    private readonly tabLockHeld: Promise<void>,
+    /** Resolves once the tab holds its lifetime lock (the current one): the worker watches it. */
+    private readonly tabLockHeld: () => Promise<void>,
     private readonly callTimeoutMs: number,
     private readonly host: WorkerConnectionHost,
   ) {
@@ -56,6 +56,11 @@ export class WorkerConnection {
     this.link?.then((link) => fn(link.remote)).catch(() => {})
   }
 
+  /** The worker let this tab go while its page lives on: open this hub in it again. */
+  relink(): void {
+    void this.link?.then((link) => this.lost(link), () => {})
+  }
+
   /** Closes this hub in the worker (waits at most a second) and stops relinking. */
   async close(): Promise<void> {
     this.closed = true
@@ -74,7 +79,7 @@ export class WorkerConnection {
   }
 
   private async open(): Promise<WorkerLink> {
-    await this.tabLockHeld
+    await this.tabLockHeld()
     try {
       // One tab at a time: after the worker died, tabs that all start it at once can each get a
       // worker of their own (seen in Chromium after a renderer crash).
