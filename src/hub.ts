@@ -11,7 +11,7 @@ import {
   checkExclusive, checkHubOptions, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
   checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
-import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent } from './protocol.ts'
+import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerAddress, type WorkerEvent } from './protocol.ts'
 import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptions } from './public-types.ts'
 import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import { PendingAcks } from './pending-acks.ts'
@@ -258,8 +258,21 @@ class TabHub implements Hub {
       for (const { seq, messageId, error } of event.results) this.acks.settle(seq, error && fromWire(error), messageId)
       return
     }
-    if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))
+    if (event.type === 'superseded') this.superseded(event.worker)
+    else if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))
     else this.handlers.deliver(event, reply)
+  }
+
+  /**
+   * A newer version of the app took the connection over: this hub opens again in that version's
+   * worker, with its subscriptions and the acks it waits for. A worker that speaks another
+   * protocol, or did not say where it is, cannot be reached from this page: it must reload.
+   */
+  private superseded(worker: WorkerAddress | undefined): void {
+    const reachable = worker !== undefined && worker.protocol === PROTOCOL_VERSION && typeof SharedWorker !== 'undefined'
+    this.events.dispatch({ type: 'superseded', reloadNeeded: !reachable, session: this.openRequest.name, at: Date.now() }, (e) => this.handlers.report(e))
+    if (reachable) this.worker.switchTo(() => new SharedWorker(worker.url, { type: 'module', name: worker.name }))
+    else this.setStatus('connecting', new HubError('WORKER_UNAVAILABLE', 'A newer version of this app took the connection over: reload the page'))
   }
 
   private setStatus(status: HubStatus, error: HubError | undefined): void {

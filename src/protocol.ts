@@ -87,7 +87,26 @@ export interface DispatchedEvent {
   type: 'dispatched'
 }
 
-export type WorkerEvent = StatusEvent | MessagesEvent | WarningEvent | PublishedEvent | HubEventMessage | WithdrawnEvent | DispatchedEvent
+/** Where a hub worker runs: a tab opens it with `new SharedWorker(url, { type: 'module', name })`. */
+export interface WorkerAddress {
+  url: string
+  name: string
+  /** The tab ⇄ worker protocol it speaks (PROTOCOL_VERSION). */
+  protocol: number
+}
+
+/**
+ * Worker → tab: a newer hub worker of this origin (a new version of the app) took this
+ * connection over. The tab opens its hub there, with its subscriptions and the acks it waits
+ * for; `worker` is absent when the newer worker did not say where it is (the tab reloads to reach it).
+ */
+export interface SupersededEvent {
+  type: 'superseded'
+  worker?: WorkerAddress
+}
+
+export type WorkerEvent =
+  | StatusEvent | MessagesEvent | WarningEvent | PublishedEvent | HubEventMessage | WithdrawnEvent | DispatchedEvent | SupersededEvent
 
 /** Tab → worker, on the same events port: an exclusive handler finished (returned or settled). */
 export interface SettledEvent {

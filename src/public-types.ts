@@ -160,6 +160,11 @@ export type HubEvent = { session: string; at: number } & (
   | { type: 'sessionAdded' }
   /** A session closed (its last tab left and its linger ended): told to every tab of every session. */
   | { type: 'sessionRemoved' }
+  /**
+   * A newer version of the app (its own hub worker) took this connection over. The hub moves to
+   * it by itself; `reloadNeeded`: it cannot (another protocol), and the page should reload.
+   */
+  | { type: 'superseded'; reloadNeeded: boolean }
   /** The broker granted a SUBSCRIBE (SUBACK) with this QoS. */
   | { type: 'subscribed'; filter: string; qos: QoS }
   /** The broker refused a SUBSCRIBE. */

@@ -30,7 +30,7 @@ export class WorkerConnection {
   private closed = false
 
   constructor(
-    private readonly startWorker: () => WorkerHandle,
+    private startWorker: () => WorkerHandle,
     /** Resolves once the tab holds its lifetime lock (the current one): the worker watches it. */
     private readonly tabLockHeld: () => Promise<void>,
     private readonly callTimeoutMs: number,
@@ -54,6 +54,13 @@ export class WorkerConnection {
   /** A call on the current link only, if there is one; its outcome is ignored (cleaning up after a failed call). */
   tell(fn: (remote: Comlink.Remote<TabApi>) => Promise<unknown>): void {
     this.link?.then((link) => fn(link.remote)).catch(() => {})
+  }
+
+  /** A newer worker took over: from now on this hub opens there. */
+  switchTo(startWorker: () => WorkerHandle): void {
+    this.startWorker = startWorker
+    this.relinkAttempt = 0
+    this.relink()
   }
 
   /** The worker let this tab go while its page lives on: open this hub in it again. */

@@ -6,7 +6,7 @@ import {
 
 const EVENT_TYPES: HubEventType[] = [
   'connecting', 'connected', 'disconnected', 'reconnecting', 'offline', 'closed', 'stateChanged',
-  'sessionAdded', 'sessionRemoved', 'subscribed', 'subscribeRefused', 'unsubscribed',
+  'sessionAdded', 'sessionRemoved', 'superseded', 'subscribed', 'subscribeRefused', 'unsubscribed',
 ]
 
 interface Received {
@@ -33,8 +33,11 @@ function errorOf(error: unknown): { code: string; message: string } {
 
 const harness = {
   /** Opens a hub (the first one of the page unless told otherwise) and waits until it is connected. */
-  async open({ waitReady, ...options }: HubOptions & { waitReady?: boolean }): Promise<number> {
-    const hub = createHub(options)
+  async open({ waitReady, build, ...options }: HubOptions & { waitReady?: boolean; build?: number }): Promise<number> {
+    // Another build of the app: the same worker code under another script URL, so another SharedWorker.
+    const worker = build === undefined ? undefined
+      : () => new SharedWorker(new URL('../../worker/index.ts?build=2', import.meta.url), { type: 'module', name: 'mqtt-hub' })
+    const hub = createHub({ ...options, ...(worker && { worker }) })
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
     hub.onError((error) => errors.push(error instanceof HubError ? `${error.code}: ${error.message}` : String(error)))

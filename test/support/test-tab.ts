@@ -4,7 +4,7 @@ import * as Comlink from 'comlink'
 import { HubError } from '../../src/errors.ts'
 import { DEFAULTS } from '../../src/defaults.ts'
 import { unpackDeliveries } from '../../src/delivery-batch.ts'
-import { type Delivery, type OpenRequest, PROTOCOL_VERSION, type PublishedEvent, type StatusEvent, type TabApi, type WorkerEvent } from '../../src/protocol.ts'
+import { type Delivery, type OpenRequest, PROTOCOL_VERSION, type PublishedEvent, type StatusEvent, type TabApi, type WorkerAddress, type WorkerEvent } from '../../src/protocol.ts'
 import type { ExclusiveSpec, HubEvent, MqttConnectOptions, OutboxLimits, QoS, QueueLimits } from '../../src/public-types.ts'
 import { exposeTabApi } from '../../worker/service/expose.ts'
 import { HubService, type Liveness } from '../../worker/service/hub-service.ts'
@@ -82,6 +82,7 @@ export class TestTab {
       else if (event.data.type === 'published') this.acked.push(...event.data.results)
       else if (event.data.type === 'event') this.hubEvents.push(event.data.event)
       else if (event.data.type === 'dispatched') return // its jobs may start: this test tab starts them when a test settles them
+      else if (event.data.type === 'superseded') this.supersededBy = event.data.worker ?? null
       else if (event.data.type === 'withdrawn') for (const job of event.data.jobs) this.withdrawn.add(`${event.data.sub}:${job}`)
       else {
         unpackDeliveries(event.data, (delivery) => this.deliveries.push(delivery))
@@ -139,6 +140,8 @@ export class TestTab {
   }
 
   private readonly settledJobs = new Set<Delivery>()
+  /** Set when a newer worker took the connection over (null: it did not say where it is). */
+  supersededBy: WorkerAddress | null | undefined
   /** Jobs the worker took back ("sub:job"): the tab stub does not start them. */
   readonly withdrawn = new Set<string>()
 

@@ -82,6 +82,11 @@ export class ExclusiveGroups {
       .map((record) => this.create(record.group, record.filter, record.qos, { group: record.group, ...DEFAULTS.exclusive })))
   }
 
+  /** No new job starts; resolves once no member runs one, or after `timeoutMs`. */
+  async quiesce(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.groups.values()].map((group) => group.quiesce(timeoutMs)))
+  }
+
   metrics(): SessionMetrics['exclusive'] {
     const out: SessionMetrics['exclusive'] = {}
     for (const group of this.groups.values()) out[group.name] = { ...group.metrics, pending: group.pending }

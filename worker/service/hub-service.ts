@@ -1,5 +1,5 @@
 import { HubError } from '../../src/errors.ts'
-import type { TabApi } from '../../src/protocol.ts'
+import type { TabApi, WorkerAddress } from '../../src/protocol.ts'
 import type { HubMetrics, SessionSummary } from '../../src/reports.ts'
 import { Session, type PerTabWorker, type SessionConfig, type SessionEvent, type SessionStorage } from '../session/session.ts'
 import type { TabClient } from '../routing/tab-client.ts'
@@ -20,13 +20,15 @@ export interface Liveness {
    * a crash) must never both use one client id or one outbox. Resolves with the function that
    * gives it up.
    */
-  ownSession(key: string, signal: AbortSignal): Promise<() => void>
+  ownSession(key: string, signal: AbortSignal, takenOver: (to?: WorkerAddress) => void): Promise<() => void>
 }
 
 /** Every named session of this worker; each connecting port gets a TabPort of its own. */
 export class HubService {
   private readonly sessions = new Map<string, Session>()
   private readonly starting = new Map<string, Promise<Session>>()
+  /** Connection names a newer worker took over, and where it is (null: it did not say). */
+  private readonly superseded = new Map<string, WorkerAddress | null>()
   private readonly linger = new Linger<Session>(async (session) => {
     if (session.tabs.size === 0 && this.sessions.get(session.name) === session) await this.remove(session)
   })
@@ -54,6 +56,11 @@ export class HubService {
 
   watchTab(tabLock: string, onGone: () => void): void {
     this.liveness.watchTab(tabLock, onGone)
+  }
+
+  /** Where a newer worker that took this connection name over is: undefined while this worker serves it. */
+  supersededBy(name: string): WorkerAddress | null | undefined {
+    return this.superseded.get(name)
   }
 
   /** Adds the tab to the session it opens: the running one of that name, or a new one (told to every tab). */
@@ -129,7 +136,17 @@ export class HubService {
       await this.remove(existing)
     }
     // Registered before it is ready, so that a second tab opening at once joins it.
-    const starting = this.storage.then((storage) => Session.start(name, config, storage, (key, signal) => this.liveness.ownSession(key, signal), this.perTab))
+    const own = (key: string, signal: AbortSignal, takenOver: (to?: WorkerAddress) => void) => this.liveness.ownSession(key, signal, (to) => {
+      // The newest version wins: this worker sends the name's tabs, now and later, to the newer one.
+      this.superseded.set(name, to ?? null)
+      const session = this.sessions.get(name)
+      if (session) {
+        this.sessions.delete(name)
+        this.linger.cancel(session)
+      }
+      takenOver(to)
+    })
+    const starting = this.storage.then((storage) => Session.start(name, config, storage, own, this.perTab))
     this.starting.set(name, starting)
     try {
       const session = await starting

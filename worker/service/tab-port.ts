@@ -1,5 +1,5 @@
 import { HubError } from '../../src/errors.ts'
-import type { OpenRequest, OpenResult, PublishRequest, RequestRequest, SubscribeResult, SubscriptionSpec, TabApi } from '../../src/protocol.ts'
+import type { OpenRequest, OpenResult, WorkerEvent, PublishRequest, RequestRequest, SubscribeResult, SubscriptionSpec, TabApi } from '../../src/protocol.ts'
 import type { HubMetrics, SessionMetrics } from '../../src/reports.ts'
 import { TabClient } from '../routing/tab-client.ts'
 import type { Session } from '../session/session.ts'
@@ -20,6 +20,12 @@ export class TabPort implements TabApi {
   async open(request: OpenRequest): Promise<OpenResult> {
     const checked = checkOpen(request)
     if (this.attachment || this.opening) throw new HubError('INVALID_OPTIONS', 'This hub is already open')
+    const newer = this.service.supersededBy(checked.name)
+    if (newer !== undefined) {
+      // A newer version of the app drives this connection: the tab goes there.
+      request.events.postMessage({ type: 'superseded', ...(newer && { worker: newer }) } satisfies WorkerEvent)
+      return { workerLock: this.service.workerLock, status: { type: 'status', status: 'connecting' } }
+    }
     this.opening = true
     try {
       const tab = new TabClient(request.events, checked.queue)

@@ -1,6 +1,6 @@
 import type { IPublishPacket } from 'mqtt'
 import { HubError, toWire } from '../../src/errors.ts'
-import type { Delivery, PublishRequest, RequestRequest, StatusEvent, SubscribeResult, SubscriptionSpec } from '../../src/protocol.ts'
+import type { Delivery, PublishRequest, RequestRequest, StatusEvent, SubscribeResult, SubscriptionSpec, WorkerAddress } from '../../src/protocol.ts'
 import type { HubEvent, HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../../src/public-types.ts'
 import type { HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from '../mqtt/broker-connection.ts'
@@ -26,7 +26,14 @@ export interface SessionStorage {
 }
 
 /** Waits until this worker may drive the connection keyed `key`; resolves with the function that gives it up. */
-export type Own = (key: string, signal: AbortSignal) => Promise<() => void>
+/**
+ * Waits until this worker may drive the connection keyed `key`; resolves with the function that
+ * gives it up. `takenOver` is called if a newer worker takes it later (`to`: where that worker is).
+ */
+export type Own = (key: string, signal: AbortSignal, takenOver: (to?: WorkerAddress) => void) => Promise<() => void>
+
+/** How long a worker handing its connection over waits for running exclusive jobs to finish. */
+const HAND_OVER_WAIT_MS = 1_000
 
 /**
  * Where each tab has a worker of its own (no SharedWorker): the connection is the tab's, and
@@ -112,7 +119,7 @@ export class Session implements ConnectionListener {
     const waiting = setTimeout(() => this.statusChanged('connecting', new HubError('SESSION_BUSY',
       `Another hub worker of this origin drives connection "${this.name}"; waiting for it to end`)), 100)
     try {
-      this.giveUpOwnership = await own(this.key, this.ownership.signal)
+      this.giveUpOwnership = await own(this.key, this.ownership.signal, (to) => void this.handOver(to))
     } catch {
       return // closed while waiting
     } finally {
@@ -211,6 +218,29 @@ export class Session implements ConnectionListener {
 
   retryNow(): void {
     this.connection.retryNow()
+  }
+
+  /** Handed over to a newer worker, or being handed over: this worker no longer drives the connection. */
+  superseded: WorkerAddress | null | undefined
+
+  /**
+   * A newer worker asked for this connection (a new version of the app): no new exclusive job
+   * starts, running ones get up to a second, the tabs are sent to the newer worker, the
+   * connection ends (DISCONNECT), and the outbox and inbox are committed before the ownership
+   * passes. The newer worker then connects with the same client id, outbox and inbox.
+   */
+  async handOver(to?: WorkerAddress): Promise<void> {
+    if (this.superseded !== undefined) return
+    this.superseded = to ?? null
+    await this.groups.quiesce(HAND_OVER_WAIT_MS)
+    // The tabs hear nothing more from this worker's session (not even its 'closed').
+    for (const tab of this.tabs) tab.send({ type: 'superseded', ...(to && { worker: to }) })
+    this.tabs.clear()
+    this.requests.close()
+    await this.connection.close()
+    await this.publisherReady?.outbox.drain().catch(() => {})
+    await this.storage.inbox?.flush().catch(() => {})
+    this.giveUpOwnership()
   }
 
   async close(): Promise<void> {

@@ -49,8 +49,17 @@ export type HubDatabase = IDBPDatabase<HubSchema>
 
 export const DATABASE_NAME = 'mqtt-hub'
 
+/**
+ * Opens the hub's database. Versions only ever add stores and indexes, so an older worker can go
+ * on with what it knows; a newer worker that needs a higher version is never blocked by an older
+ * one: the older closes its connection when asked (`blocking`), and its later writes fail as
+ * PUBLISH_FAILED in its tabs, which a newer version has taken over by then.
+ */
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
   return openDB<HubSchema>(name, 2, {
+    blocking(_current, _blocked, event) {
+      ;(event.target as IDBDatabase).close()
+    },
     upgrade(db, oldVersion) {
       if (oldVersion < 2) {
         const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true })

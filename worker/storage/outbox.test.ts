@@ -1,6 +1,7 @@
 // The outbox: the store's contract and limits (fake-indexeddb), packet id allocation, and the
 // worker publishing through it against in-process aedes, with a Node subscriber as the witness.
 import 'fake-indexeddb/auto'
+import { openDB } from 'idb'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAedes, type TestBroker } from '../../e2e/brokers.ts'
@@ -228,5 +229,20 @@ describe('publishing through the outbox (aedes)', () => {
     await waitFor(() => new Set(sub.got).size === 300, 'every message', 10_000)
     await sub.end()
     await tab.remote.close()
+  })
+})
+
+describe('the database across versions', () => {
+  it('never blocks a newer schema: an open hub database closes when a higher version is asked for', async () => {
+    const name = `versions-${++run}`
+    const db = await openHubDatabase(name)
+    // A newer worker's upgrade: it must not wait for this connection (idb's `blocked` would fire).
+    let blocked = false
+    const newer = await openDB(name, 3, { blocked: () => { blocked = true }, upgrade: (upgraded) => void upgraded.createObjectStore('later') })
+    expect(blocked).toBe(false)
+    expect([...newer.objectStoreNames].sort()).toEqual(['groups', 'inbox', 'later', 'meta', 'outbox'])
+    newer.close()
+    // The older connection is closed: its next transaction fails, it writes nothing into the newer schema.
+    expect(() => db.transaction('outbox')).toThrow()
   })
 })

@@ -105,6 +105,16 @@ export class Outbox {
     return stored
   }
 
+  /** Resolves once everything added or removed so far is committed (a newer worker takes the outbox over). */
+  async drain(): Promise<void> {
+    while (this.committing || this.flushScheduled || this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) {
+      if (this.committing) await new Promise<void>((resolve) => this.drained.push(resolve))
+      else await this.flush()
+    }
+  }
+
+  private drained: Array<() => void> = []
+
   /**
    * Group commit: one transaction at a time; what arrives while it commits goes into the next.
    * Under load the batches grow by themselves instead of queueing many small transactions.
@@ -144,6 +154,7 @@ export class Outbox {
       }
     } finally {
       this.committing = false
+      for (const done of this.drained.splice(0)) done()
       if (this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) this.schedule()
     }
   }
