@@ -7,7 +7,7 @@ export default defineConfig({
   build: { target: 'es2022' },
   worker: { format: 'es' },
   test: {
-    include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'e2e/**/*.test.ts', 'demo/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'worker/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.test.ts', 'demo/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Broker processes and ports: keep files apart, but let the machine's 2 cores work.

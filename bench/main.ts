@@ -98,7 +98,7 @@ async function writeOutputs(env: Environment, run: RunResults): Promise<void> {
   process.stdout.write(formatReport(env, run, figures) + '\n')
 
   const chartPath = new URL('./results/throughput.svg', import.meta.url).pathname
-  await mkdir(new URL('./results/', import.meta.url).pathname, { recursive: true })
+  await mkdir(new URL('./results', import.meta.url).pathname, { recursive: true })
   await writeFile(chartPath, throughputChart(run.brokers, `${env.date}, ${env.machine}, ${env.browser}`))
   log(`chart written to ${chartPath}`)
 

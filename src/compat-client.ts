@@ -5,7 +5,7 @@ import { HubError } from './errors.ts'
 import { createHub } from './hub.ts'
 import type { HubMessage } from './message.ts'
 import { checkQos, record } from './options.ts'
-import type { HubStatus, QoS } from './protocol.ts'
+import type { HubStatus, QoS } from './public-types.ts'
 import { topicMatches } from './topic.ts'
 import type { Hub, HubOptions, Subscription } from './types.ts'
 

@@ -2,7 +2,7 @@
 // what it makes moot is accepted and ignored (README says why), the rest is refused by name.
 import { HubError } from './errors.ts'
 import { record } from './options.ts'
-import type { MqttConnectOptions } from './protocol.ts'
+import type { MqttConnectOptions } from './public-types.ts'
 import type { HubOptions } from './types.ts'
 
 /**

@@ -41,10 +41,17 @@ export function isHubError(value: unknown): value is HubError {
 }
 
 /** A HubError as it crosses between worker and tab (postMessage drops an Error's own fields). */
-export function toWire(error: HubError): { code: HubErrorCode; message: string; reasonCode?: number } {
+export interface WireError {
+  code: HubErrorCode
+  message: string
+  /** MQTT 5 reason code (or MQTT 3.1.1 return code) the broker answered with, when it refused. */
+  reasonCode?: number
+}
+
+export function toWire(error: HubError): WireError {
   return { code: error.code, message: error.message, ...(error.reasonCode !== undefined && { reasonCode: error.reasonCode }) }
 }
 
-export function fromWire(error: { code: HubErrorCode; message: string; reasonCode?: number }): HubError {
+export function fromWire(error: WireError): HubError {
   return new HubError(error.code, error.message, error.reasonCode)
 }

@@ -1,4 +1,4 @@
-import type { HubEvent, HubEventType } from './protocol.ts'
+import type { HubEvent, HubEventType } from './public-types.ts'
 
 /** The event of one type, e.g. `HubEventOf<'reconnecting'>` has `attempt`. */
 export type HubEventOf<K extends HubEventType> = Extract<HubEvent, { type: K }>

@@ -11,10 +11,9 @@ import {
   checkExclusive, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
   checkReconnectOptions, checkTimeout, checkUrl, record,
 } from './options.ts'
-import {
-  PROTOCOL_VERSION, type HubEventType, type HubInspection, type HubMetrics, type HubStatus, type MessageProperties, type OpenRequest, type QoS, type SessionMetrics,
-  type SessionSummary, type SubscriptionOptions, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent,
-} from './protocol.ts'
+import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerEvent } from './protocol.ts'
+import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptions } from './public-types.ts'
+import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
 import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'

@@ -8,7 +8,9 @@ export type { HubMessage } from './message.ts'
 export { HubError, isHubError, type HubErrorCode } from './errors.ts'
 export { topicMatches, validateTopicFilter, validateTopicName } from './topic.ts'
 export type {
-  Balance, DeliveryMetrics, ExclusiveMetrics, HubEvent, HubEventType, HubInspection, HubMetrics, HubStatus, MessageProperties, QueueLimits,
-  SessionSummary, SubscriptionOptions, TrafficMetrics, InspectedFilter, InspectedTab, MqttConnectOptions, OutboxLimits, QoS, ReconnectOptions,
-  SessionMetrics, WillMessage,
-} from './protocol.ts'
+  Balance, HubEvent, HubEventType, HubStatus, MessageFields, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions,
+  SubscriptionOptions, WillMessage,
+} from './public-types.ts'
+export type {
+  DeliveryMetrics, ExclusiveMetrics, HubInspection, HubMetrics, InspectedFilter, InspectedTab, SessionMetrics, SessionSummary, TrafficMetrics,
+} from './reports.ts'

@@ -1,5 +1,5 @@
 import { HubError } from './errors.ts'
-import type { MessageProperties, QoS } from './protocol.ts'
+import type { MessageProperties, QoS } from './public-types.ts'
 
 export interface HubMessage {
   readonly topic: string

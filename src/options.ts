@@ -1,6 +1,6 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
 import { HubError } from './errors.ts'
-import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions } from './protocol.ts'
+import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions } from './public-types.ts'
 import { validateTopicName } from './topic.ts'
 
 export const RECONNECT_DEFAULTS: ReconnectOptions = {

@@ -9,81 +9,14 @@
  *   on the same port. Pushes need no reply, so they bypass Comlink: no pending promise per
  *   message, and one postMessage carries a whole batch.
  */
-import type { HubErrorCode } from './errors.ts'
+import type { WireError } from './errors.ts'
+import type {
+  ExclusiveSpec, HubEvent, HubStatus, MessageFields, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions,
+  SubscriptionOptions,
+} from './public-types.ts'
+import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 
 export const PROTOCOL_VERSION = 2
-
-export type QoS = 0 | 1 | 2
-export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
-
-/** MQTT 5 properties and will are passed through to MQTT.js as given (serialisable values only). */
-export type MqttProperties = Record<string, unknown>
-
-export interface WillMessage {
-  topic: string
-  payload: string | Uint8Array
-  qos?: QoS
-  retain?: boolean
-  properties?: MqttProperties
-}
-
-/** The serialisable part of MQTT.js's connect options. */
-export interface MqttConnectOptions {
-  clientId?: string
-  username?: string
-  password?: string
-  keepalive?: number
-  clean?: boolean
-  protocolVersion?: 4 | 5
-  connectTimeout?: number
-  will?: WillMessage
-  properties?: MqttProperties
-}
-
-/** The hub's own reconnect policy (MQTT.js's fixed `reconnectPeriod` is switched off). */
-export interface ReconnectOptions {
-  /** First delay after a lost connection. */
-  minDelayMs: number
-  /** Cap of the delay. */
-  maxDelayMs: number
-  /** Delay grows as `minDelayMs * factor ** attempt`. */
-  factor: number
-  /** Fraction of the delay that is randomised (0 = none, 0.5 = ±25 %). */
-  jitter: number
-  /** The attempt counter resets only after a connection stayed up this long. */
-  stableAfterMs: number
-}
-
-export interface WireError {
-  code: HubErrorCode
-  message: string
-  /** MQTT 5 reason code (or MQTT 3.1.1 return code) the broker answered with, when it refused. */
-  reasonCode?: number
-}
-
-/** MQTT 5 PUBLISH properties a tab can set and receive (serialisable; topic aliases are the worker's business). */
-export interface MessageProperties {
-  /** true: the payload is UTF-8 text [MQTT-3.3.2.3.2]. */
-  payloadFormatIndicator?: boolean
-  /** Seconds the broker keeps the message for subscribers that are away. */
-  messageExpiryInterval?: number
-  contentType?: string
-  /** Where the receiver should publish its answer (request/response). */
-  responseTopic?: string
-  /** Echoed in the answer so that the requester can tell which request it answers. */
-  correlationData?: Uint8Array
-  userProperties?: Record<string, string | string[]>
-}
-
-/** MQTT 5 subscription options [MQTT-3.8.3.1]. One filter held by several tabs is one broker subscription: they must agree. */
-export interface SubscriptionOptions {
-  /** Do not receive what this connection published (every tab of the session shares the connection). */
-  noLocal?: boolean
-  /** Keep the RETAIN flag as the publisher set it. */
-  retainAsPublished?: boolean
-  /** 0: send retained messages at subscribe (default); 1: only if the subscription is new; 2: never. */
-  retainHandling?: 0 | 1 | 2
-}
 
 export interface StatusEvent {
   type: 'status'
@@ -93,18 +26,12 @@ export interface StatusEvent {
 }
 
 /** One message for one tab: sent once, with the ids of every subscription of that tab it matches. */
-export interface Delivery {
+export interface Delivery extends MessageFields {
   subs: number[]
-  topic: string
-  payload: Uint8Array
-  qos: QoS
-  retain: boolean
   /** Exclusive work: the tab answers with a `settled` event for this job once the handler finished. */
   job?: number
   /** The job was given to another member before (that tab died, hung, or the handler failed). */
   redelivered?: boolean
-  /** MQTT 5 properties the publisher set. */
-  properties?: MessageProperties
 }
 
 export interface MessagesEvent {
@@ -123,32 +50,6 @@ export interface PublishedEvent {
   type: 'published'
   results: Array<{ seq: number; error?: WireError }>
 }
-
-/**
- * What happens to a session, told to every tab of it (`sessionAdded`/`sessionRemoved`: to every
- * tab of every session). `session` names the session, `at` is the worker's clock (epoch ms).
- */
-export type HubEvent = { session: string; at: number } & (
-  | { type: 'connecting' }
-  | { type: 'connected'; sessionPresent: boolean }
-  /** A connection that was up went down. */
-  | { type: 'disconnected'; error: WireError }
-  /** A new attempt after a lost or failed connection; `attempt` counts from 1 and resets after a stable connection. */
-  | { type: 'reconnecting'; attempt: number }
-  | { type: 'offline'; error?: WireError }
-  | { type: 'closed' }
-  | { type: 'stateChanged'; from: HubStatus; to: HubStatus }
-  | { type: 'sessionAdded' }
-  | { type: 'sessionRemoved' }
-  /** The broker granted a SUBSCRIBE (SUBACK) with this QoS. */
-  | { type: 'subscribed'; filter: string; qos: QoS }
-  /** The broker refused a SUBSCRIBE. */
-  | { type: 'subscribeRefused'; filter: string; reasonCode: number }
-  /** The broker acknowledged an UNSUBSCRIBE (UNSUBACK). */
-  | { type: 'unsubscribed'; filter: string }
-)
-
-export type HubEventType = HubEvent['type']
 
 export interface HubEventMessage {
   type: 'event'
@@ -179,19 +80,6 @@ export interface ReceivedEvent {
 
 export type TabEvent = SettledEvent | VisibilityEvent | ReceivedEvent
 
-export type Balance = 'sticky' | 'round-robin'
-
-/** Exclusive subscriptions of one connection and group form a group: each message goes to one member. */
-export interface ExclusiveSpec {
-  group: string
-  /** sticky: one member gets every message until it goes away; round-robin: spread over members. */
-  balance: Balance
-  /** A member that finishes nothing for this long loses its messages to another member. */
-  timeoutMs: number
-  /** How many times a message whose handler threw is given to a member again. */
-  retries: number
-}
-
 export interface SubscriptionSpec {
   /** Chosen by the tab, unique within that tab's Hub. */
   id: number
@@ -199,157 +87,6 @@ export interface SubscriptionSpec {
   qos: QoS
   exclusive?: ExclusiveSpec
   options?: SubscriptionOptions
-}
-
-export interface ExclusiveMetrics {
-  /** Handlers that finished. */
-  handled: number
-  /** Handlers that threw or rejected (after their retries). */
-  failed: number
-  /** Messages given to another member (tab gone, hung, or retried). */
-  redelivered: number
-  /** Members that finished nothing within the timeout. */
-  timeouts: number
-  /** Messages the broker sent again after a reconnect (same packet id, topic and payload), not handled twice. */
-  duplicates: number
-  /** Messages waiting for a member or running. */
-  pending: number
-}
-
-/** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
-export interface QueueLimits {
-  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). */
-  maxMessages: number
-  /** The same, counted in bytes of payload and topic. */
-  maxBytes: number
-}
-
-/** This tab's deliveries, as the worker counts them. */
-export interface DeliveryMetrics {
-  /** Waiting in the worker for the tab to read what it was sent. */
-  queued: number
-  queuedBytes: number
-  /** Sent to the tab and not yet confirmed by it. */
-  inFlight: number
-  /** Sent to the tab, in all. */
-  delivered: number
-  /** Dropped because the tab did not read them while its queue was full. */
-  dropped: { qos0: number; qos12: number }
-  /** Times the queue overflowed (the tab's exclusive work then went to other members). */
-  stalls: number
-}
-
-/** Traffic of one session (or of the whole hub) since its connection was first made. */
-export interface TrafficMetrics {
-  messagesIn: number
-  messagesOut: number
-  /** MQTT 5: PUBLISHes sent with a topic alias instead of the topic (the broker's CONNACK offered aliases). */
-  messagesOutAliased: number
-  bytesIn: number
-  bytesOut: number
-  /** Over the last 5 seconds. */
-  messagesInPerSecond: number
-  messagesOutPerSecond: number
-  /** Connection failures, refused subscriptions and refused publishes. */
-  errors: number
-  lastError: (WireError & { at: number }) | null
-  /** Broker connections made after the first one. */
-  reconnects: number
-  /** When the latest message arrived (epoch ms), null before the first. */
-  lastMessageAt: number | null
-}
-
-export interface SessionMetrics {
-  name: string
-  status: HubStatus
-  tabs: number
-  brokerSubscriptions: number
-  /** Subscriptions the tabs hold (every `subscribe()`), against filters the broker holds for them. */
-  subscriptions: { local: number; broker: number }
-  traffic: TrafficMetrics
-  /** Per exclusive group name. */
-  exclusive: Record<string, ExclusiveMetrics>
-  inbox: { depth: number; limit: number; overflowed: number; durable: boolean }
-  /** QoS 1/2 publishes not yet acknowledged by the broker. */
-  outbox: {
-    depth: number
-    bytes: number
-    /** Age of the oldest message waiting, null when none waits. */
-    oldestAgeMs: number | null
-    inFlight: number
-    maxMessages: number
-    maxBytes: number
-    durable: boolean
-    /** QoS 0 messages dropped while offline (over 10,000 waiting). */
-    droppedQos0: number
-  }
-  /** The asking tab's deliveries; `handlerErrors` is counted by the tab itself. */
-  delivery: DeliveryMetrics & { handlerErrors: number }
-}
-
-/** One Hub instance of one tab, as the worker sees it. */
-export interface InspectedTab {
-  /** Given by the worker when the hub opened; stable for this worker's life. */
-  id: number
-  /** The hub that asked for this inspection. */
-  self: boolean
-  /** The page's `document.visibilityState` was 'visible' at its last report. */
-  visible: boolean
-  subscriptions: Array<{ filter: string; qos: QoS; group?: string }>
-}
-
-/** The tabs' subscriptions of one filter (and exclusive group): what the registry counts. */
-export interface InspectedFilter {
-  filter: string
-  /** Exclusive group name; absent for plain subscriptions. */
-  group?: string
-  /** Highest QoS asked for. */
-  qos: QoS
-  /** Tabs holding at least one such subscription. */
-  tabs: number
-  /** Subscriptions in all (a tab may subscribe to one filter more than once). */
-  subscriptions: number
-}
-
-/** What one connection looks like from the inside: who shares it and what the broker holds. */
-export interface HubInspection {
-  name: string
-  /** Without credentials. */
-  url: string
-  clientId: string
-  protocolVersion: 4 | 5
-  status: HubStatus
-  /** When the current broker connection was made (epoch ms), null while not connected. */
-  connectedAt: number | null
-  /** Broker connections made after the first one. */
-  reconnects: number
-  tabs: InspectedTab[]
-  subscriptions: InspectedFilter[]
-  /** Filters the broker has granted to this connection, with the granted QoS. */
-  broker: Array<{ filter: string; qos: QoS }>
-}
-
-/** Every session of the worker, with totals. */
-export interface HubMetrics {
-  sessions: SessionMetrics[]
-  totals: Omit<TrafficMetrics, 'lastError' | 'lastMessageAt'> & { sessions: number; tabs: number; outboxDepth: number; inboxDepth: number }
-}
-
-/** One named session as any tab can see it. */
-export interface SessionSummary {
-  name: string
-  /** Without credentials. */
-  url: string
-  status: HubStatus
-  tabs: number
-  protocolVersion: 4 | 5
-  /** No tab is left: it closes when the linger ends, unless a tab opens it again. */
-  lingering: boolean
-}
-
-export interface OutboxLimits {
-  maxMessages: number
-  maxBytes: number
 }
 
 export interface OpenRequest {
@@ -379,19 +116,10 @@ export interface OpenResult {
   status: StatusEvent
 }
 
-export interface PublishRequest {
-  topic: string
-  payload: string | Uint8Array
-  qos: QoS
-  retain: boolean
-  properties?: MessageProperties
-}
+export type PublishRequest = MessageFields<string | Uint8Array>
 
 /** MQTT 5 request/response: the worker sets the response topic and correlation data. */
-export interface RequestRequest {
-  topic: string
-  payload: string | Uint8Array
-  qos: QoS
+export interface RequestRequest extends Omit<MessageFields<string | Uint8Array>, 'retain' | 'properties'> {
   properties?: Omit<MessageProperties, 'responseTopic' | 'correlationData'>
   timeoutMs: number
 }

@@ -1,5 +1,5 @@
 import { HubError } from './errors.ts'
-import type { HubStatus } from './protocol.ts'
+import type { HubStatus } from './public-types.ts'
 import type { Hub } from './types.ts'
 
 /** What `untilConnected` needs of a hub. */

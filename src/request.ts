@@ -1,7 +1,7 @@
 // MQTT 5 request/response in the tab. The worker checks the request (topic, QoS, properties, MQTT 5) and does the rest.
 import { HubError } from './errors.ts'
 import type { HubMessage } from './message.ts'
-import type { MessageProperties, QoS } from './protocol.ts'
+import type { MessageProperties, QoS } from './public-types.ts'
 
 export interface RequestOptions {
   /** QoS of the request. Default 0. */

@@ -3,10 +3,8 @@ import type { HubError } from './errors.ts'
 import type { HubEventListener } from './events.ts'
 import type { HubMessage } from './message.ts'
 import type { HubMessageStream } from './message-stream.ts'
-import type {
-  Balance, HubEventType, HubInspection, HubMetrics, HubStatus, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits,
-  ReconnectOptions, SessionMetrics, SessionSummary, SubscriptionOptions,
-} from './protocol.ts'
+import type { Balance, HubEventType, HubStatus, MessageProperties, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions, SubscriptionOptions } from './public-types.ts'
+import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import type { RequestOptions, RespondOptions } from './request.ts'
 
 export interface HubOptions {

@@ -6,7 +6,7 @@ import { getCurrentScope, inject, onScopeDispose, shallowReadonly, shallowRef, t
 import { HubError } from './errors.ts'
 import { createHub } from './hub.ts'
 import type { HubMessage } from './message.ts'
-import type { HubStatus, QoS } from './protocol.ts'
+import type { HubStatus, QoS } from './public-types.ts'
 import type { Hub, HubOptions, PublishOptions, Subscription } from './types.ts'
 
 export const mqttHubKey: InjectionKey<Hub> = Symbol('mqtt-hub')

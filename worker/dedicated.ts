@@ -4,8 +4,8 @@
  * connection, per tab. The tab sends one message: the port to serve and its tab session id.
  */
 import type { DedicatedWorkerInit } from '../src/protocol.ts'
-import { startBrowserHubService } from './browser-service.ts'
-import { exposeTabApi } from './expose.ts'
+import { startBrowserHubService } from './service/browser-service.ts'
+import { exposeTabApi } from './service/expose.ts'
 import { perTabSession } from './per-tab-session.ts'
 
 declare const self: DedicatedWorkerGlobalScope

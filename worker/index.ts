@@ -3,8 +3,8 @@
  * The SharedWorker entry: one per origin (and worker name). It holds the only broker connection
  * per connection name and serves every tab through a facade on the tab's port.
  */
-import { startBrowserHubService } from './browser-service.ts'
-import { exposeTabApi } from './expose.ts'
+import { startBrowserHubService } from './service/browser-service.ts'
+import { exposeTabApi } from './service/expose.ts'
 
 declare const self: SharedWorkerGlobalScope
 

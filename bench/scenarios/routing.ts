@@ -1,9 +1,10 @@
 // Routing cost in the worker's own code, in Node: one message routed against 10,000 distinct
 // filters (exact, `+` and `#`, as a fleet-tracking app would hold them), through the topic tree
 // alone and through the SubscriptionRegistry the worker uses (tree walk plus per-tab fan-out).
-import type { QoS } from '../../src/protocol.ts'
-import { SubscriptionRegistry, type BrokerSubscriber } from '../../worker/subscription-registry.ts'
-import { TopicTree } from '../../worker/topic-tree.ts'
+import type { QoS } from '../../src/public-types.ts'
+import { SubscriptionRegistry, type BrokerSubscriber } from '../../worker/routing/subscription-registry.ts'
+import { TopicTree } from '../../worker/routing/topic-tree.ts'
+import type { MessageSubscriber } from '../../worker/routing/subscriber.ts'
 
 export interface Routing {
   filters: number
@@ -51,8 +52,9 @@ export function measureRouting(): Routing {
   const treeMatchesPerS = rate(topics, (topic) => tree.match(topic, () => visits++))
 
   const offline: BrokerSubscriber = { isConnected: false, subscribe() {}, unsubscribe: async () => {} }
-  const registry = new SubscriptionRegistry<number>(offline)
-  filters.forEach((filter, i) => void registry.add({ tab: i % TABS, id: i, filter, qos: 0 as QoS }))
+  const registry = new SubscriptionRegistry(offline)
+  const tabs: MessageSubscriber[] = Array.from({ length: TABS }, () => ({ receive: () => {} }))
+  filters.forEach((filter, i) => void registry.add({ subscriber: tabs[i % TABS]!, id: i, filter, qos: 0 as QoS }))
   const registryRoutesPerS = rate(topics, (topic) => registry.route(topic, false, undefined, () => visits++))
 
   let matched = 0

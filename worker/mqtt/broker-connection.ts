@@ -1,0 +1,302 @@
+import mqtt from 'mqtt'
+import type { IClientOptions, IClientPublishOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
+import { HubError } from '../../src/errors.ts'
+import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../../src/public-types.ts'
+import { Backoff } from './backoff.ts'
+import type { PacketIds } from '../session/packet-ids.ts'
+import { writeOwnedPacket } from './mqtt-internals.ts'
+import { TrafficMeter } from './traffic.ts'
+
+/** How a connection attempt reaches the broker: MQTT.js over a WebSocket, or any stream in tests. */
+export type Transport = (url: string, options: IClientOptions) => MqttClient
+
+const webSocketTransport: Transport = (url, options) => mqtt.connect(url, options)
+
+/** Topic aliases the hub accepts from the broker (MQTT 5) unless the app sets `properties.topicAliasMaximum`. */
+const TOPIC_ALIASES_ACCEPTED = 64
+
+export interface ConnectInfo {
+  protocolVersion: 4 | 5
+  /** MQTT 5 brokers may say they do not support subscription identifiers (CONNACK property). */
+  subscriptionIdentifiers: boolean
+  /** The broker kept the session (clean: false): in-flight messages are re-sent with their ids. */
+  sessionPresent: boolean
+  /** MQTT 5: how many QoS 1/2 PUBLISHes the broker takes in flight at once. */
+  receiveMaximum: number | undefined
+  /** MQTT 5: how many topic aliases the broker accepts from us (0: none); the hub then assigns them itself. */
+  topicAliasMaximum: number
+}
+
+/** What the connection tells its owner. Every call comes from the current MQTT.js client only. */
+export interface ConnectionListener {
+  statusChanged(status: HubStatus, error?: HubError): void
+  connected(info: ConnectInfo): void
+  /** A connection that was up is gone. */
+  disconnected(error: HubError): void
+  /** The broker acknowledged an UNSUBSCRIBE. */
+  unsubscribeAcked(filter: string): void
+  /** A promise delays the broker's ack (PUBACK, PUBCOMP) until it settles: keep it short. */
+  message(packet: IPublishPacket): Promise<void> | void
+  /** Called synchronously at the SUBACK, before any PUBLISH that follows it is handled. */
+  subscribeAcked(filter: string, reasonCode: number): void
+  /** PUBACK, PUBREC or PUBCOMP for a stored QoS 1/2 message: the outbox owns its id and answers PUBREC itself. */
+  publishAcked(cmd: 'puback' | 'pubrec' | 'pubcomp', messageId: number, reasonCode: number | undefined): void
+}
+
+/** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that mean "your credentials or identity". */
+const REFUSAL_CODES = new Set([1, 2, 4, 5, 0x80, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c])
+
+/**
+ * The one broker connection of a session: a small typed adapter over MQTT.js that owns the
+ * reconnect policy. Each attempt gets a fresh MQTT.js client (its `reconnectPeriod` is off), so
+ * no state of a dead connection leaks into the next one and callbacks of old clients are ignored.
+ * MQTT.js keeps the transport, the packet codec, keepalive, SUBSCRIBE/UNSUBSCRIBE and incoming
+ * QoS 2; the packet ids, window and acks of stored publishes belong to the session's Publisher.
+ */
+export class BrokerConnection {
+  private client: MqttClient | null = null
+  private readonly backoff: Backoff
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private connectedAt = 0
+  private everConnected = false
+  private closed = false
+  private lastError: HubError | undefined
+  /** SUBSCRIBE packet id → filter, to tell which filter a SUBACK is for. */
+  private readonly pendingSubacks = new Map<number, string>()
+  /**
+   * Incoming QoS 2 messages between PUBREC and PUBREL, kept across connections: after a
+   * reconnect the broker sends only the PUBREL [MQTT-4.3.3], and MQTT.js delivers the message then.
+   */
+  private readonly incomingStore: IStore = new mqtt.Store()
+  /** Counts connections: a message re-sent after a reconnect arrives on a later one. */
+  connectionSeq = 0
+  /** PUBLISH packets in and out, counted where they cross the wire (re-sends included). */
+  readonly traffic = new TrafficMeter()
+
+  constructor(
+    private readonly url: string,
+    private readonly options: MqttConnectOptions & { clientId: string },
+    private readonly reconnect: ReconnectOptions,
+    private readonly listener: ConnectionListener,
+    /** Packet ids: the outbox's PUBLISHes and MQTT.js's SUBSCRIBE/UNSUBSCRIBE draw from one allocator. */
+    private readonly ids: PacketIds,
+    private readonly transport: Transport = webSocketTransport,
+  ) {
+    this.backoff = new Backoff(reconnect)
+  }
+
+  get isConnected(): boolean {
+    return this.client?.connected === true
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.options.protocolVersion ?? 4
+  }
+
+  /** Within the first seconds of a connection, when a broker re-sends what it had not seen acked. */
+  get justConnected(): boolean {
+    return this.connectedAt > 0 && Date.now() - this.connectedAt < 5_000
+  }
+
+  /** Attempts since the last stable connection (1 for the first retry): the `reconnecting` event's number. */
+  get attemptNumber(): number {
+    return this.backoff.attempts
+  }
+
+  /** When the current connection was made (epoch ms), null while not connected. */
+  get connectedSince(): number | null {
+    return this.connectedAt > 0 ? this.connectedAt : null
+  }
+
+  get clientId(): string {
+    return this.options.clientId
+  }
+
+  /** The broker URL without credentials. */
+  get displayUrl(): string {
+    return redactUrl(this.url)
+  }
+
+  start(): void {
+    this.attempt()
+  }
+
+  /** Reconnect now instead of waiting for the backoff (the browser came back online). */
+  retryNow(): void {
+    if (this.closed || this.client) return
+    clearTimeout(this.timer)
+    this.attempt()
+  }
+
+  subscribe(filter: string, qos: QoS, subscriptionIdentifier?: number, options: SubscriptionOptions = {}): void {
+    const properties = subscriptionIdentifier ? { subscriptionIdentifier } : undefined
+    const { noLocal, retainAsPublished, retainHandling } = this.protocolVersion === 5 ? options : {}
+    // The outcome arrives through `subscribeAcked`, in order with the messages.
+    this.client?.subscribe(filter, { qos, properties, nl: noLocal, rap: retainAsPublished, rh: retainHandling }, () => {})
+  }
+
+  unsubscribe(filter: string): Promise<void> {
+    const client = this.client
+    if (!client?.connected) return Promise.resolve()
+    return new Promise((resolve) => client.unsubscribe(filter, () => {
+      if (client === this.client) this.listener.unsubscribeAcked(filter)
+      resolve()
+    }))
+  }
+
+  publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void, properties?: MessageProperties): void {
+    const client = this.client
+    if (!client?.connected) return done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+    const options = this.protocolVersion === 5 && properties ? { qos, retain, properties } : { qos, retain }
+    client.publish(topic, payload as string, options as IClientPublishOptions, (error) => {
+      if (client !== this.client) return // the connection died; the owner re-sends from its queue
+      done(error ? new HubError('PUBLISH_FAILED', `Publish to "${topic}" failed: ${error.message}`) : undefined)
+    })
+  }
+
+  /** A stored QoS 1/2 message with the packet id the outbox chose; `dup` when it is a re-send [MQTT-3.3.1-1]. */
+  publishWithId(topic: string, payload: Uint8Array, qos: 1 | 2, retain: boolean, messageId: number, dup: boolean, properties?: MessageProperties): void {
+    const client = this.client
+    if (!client?.connected) return
+    const extra = this.protocolVersion === 5 && properties ? { properties } : {}
+    writeOwnedPacket(client, { cmd: 'publish', topic, payload, qos, retain, dup, messageId, ...extra })
+  }
+
+  /** PUBREL for a QoS 2 message the broker has received (PUBREC), sent once its state is stored, and again after a reconnect [MQTT-4.3.3]. */
+  release(messageId: number): void {
+    const client = this.client
+    if (!client?.connected) return
+    writeOwnedPacket(client, { cmd: 'pubrel', messageId })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.timer)
+    const client = this.client
+    this.client = null
+    this.listener.statusChanged('closed')
+    if (!client) return
+    client.removeAllListeners()
+    client.on('error', () => {})
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      client.end(false, {}, () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private attempt(): void {
+    this.timer = undefined
+    this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
+    const client = this.transport(this.url, this.clientOptions())
+    this.client = client
+    client.on('connect', (connack) => {
+      this.connectionSeq++
+      this.traffic.reconnects = this.connectionSeq - 1 // as inspect() counts them
+      this.connectedAt = Date.now()
+      this.everConnected = true
+      this.lastError = undefined
+      const available = connack.properties?.subscriptionIdentifiersAvailable
+      this.listener.connected({
+        protocolVersion: this.protocolVersion,
+        subscriptionIdentifiers: available !== false,
+        sessionPresent: connack.sessionPresent === true,
+        receiveMaximum: connack.properties?.receiveMaximum,
+        topicAliasMaximum: connack.properties?.topicAliasMaximum ?? 0,
+      })
+      this.listener.statusChanged('connected')
+    })
+    client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'publish') this.traffic.sent(packet.payload.length, packet.properties?.topicAlias !== undefined)
+      else if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
+        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0]!.topic)
+      }
+    })
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'publish') this.traffic.received(packet.payload.length)
+      else if ((packet.cmd === 'puback' || packet.cmd === 'pubrec' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) {
+        this.listener.publishAcked(packet.cmd, packet.messageId, packet.reasonCode)
+        return
+      }
+      if (packet.cmd !== 'suback' || packet.messageId === undefined) return
+      const filter = this.pendingSubacks.get(packet.messageId)
+      if (filter === undefined) return
+      this.pendingSubacks.delete(packet.messageId)
+      this.listener.subscribeAcked(filter, packet.granted[0] as number)
+    })
+    // MQTT.js acks QoS 1/2 once handleMessage calls back: a message that must be in the inbox
+    // first is acked after the write (about a millisecond), never after a tab's handler.
+    client.handleMessage = (packet, done) => {
+      const written = this.listener.message(packet as IPublishPacket)
+      if (written) written.then(() => done(), () => done())
+      else done()
+    }
+    client.on('error', (error) => {
+      this.lastError = describeError(error, this.url)
+    })
+    client.on('close', () => {
+      if (client === this.client) this.onClosed(client)
+    })
+  }
+
+
+  private onClosed(client: MqttClient): void {
+    const wasConnected = this.connectedAt > 0
+    this.client = null
+    this.pendingSubacks.clear()
+    client.removeAllListeners()
+    client.on('error', () => {})
+    client.end(true)
+    if (wasConnected) {
+      if (Date.now() - this.connectedAt >= this.reconnect.stableAfterMs) this.backoff.reset()
+      this.connectedAt = 0
+      this.lastError ??= new HubError('CONNECTION_LOST', 'The connection to the broker was lost')
+      this.listener.disconnected(this.lastError)
+    }
+    if (this.closed) return
+    this.lastError ??= new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(this.url)}`)
+    this.listener.statusChanged('offline', this.lastError)
+    this.timer = setTimeout(() => this.attempt(), this.backoff.next())
+  }
+
+  private clientOptions(): IClientOptions {
+    const { will, properties, ...rest } = this.options
+    const v5 = this.protocolVersion === 5
+    return {
+      ...rest,
+      // MQTT 5: take the broker's topic aliases, and use ours where its CONNACK offers them.
+      properties: v5 ? { topicAliasMaximum: TOPIC_ALIASES_ACCEPTED, ...properties } : properties,
+      autoAssignTopicAlias: v5,
+      will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
+      connectTimeout: this.options.connectTimeout ?? 10_000,
+      incomingStore: this.incomingStore,
+      messageIdProvider: this.ids,
+      reconnectPeriod: 0,
+      resubscribe: false,
+    }
+  }
+}
+
+/** A HubError that says why, without credentials (they may be in the URL or in MQTT.js's text). */
+function describeError(error: Error & { code?: unknown }, url: string): HubError {
+  if (typeof error.code === 'number' && REFUSAL_CODES.has(error.code)) {
+    const reason = error.message.replace(/^Connection refused: /, '')
+    return new HubError('CONNECTION_REFUSED', `The broker refused the connection: ${reason} (reason code ${error.code})`, error.code)
+  }
+  return new HubError('CONNECTION_LOST', `Cannot reach the broker at ${redactUrl(url)}`)
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username) parsed.username = '***'
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '(invalid URL)'
+  }
+}
+

@@ -1,0 +1,95 @@
+import { HubError, toWire } from '../../src/errors.ts'
+import type { SubscriptionSpec } from '../../src/protocol.ts'
+import type { ExclusiveSpec, QoS } from '../../src/public-types.ts'
+import type { SessionMetrics } from '../../src/reports.ts'
+import { ExclusiveGroup, type Member, type MemberTab } from './exclusive-group.ts'
+import type { HubDatabase } from '../storage/hub-db.ts'
+import type { Inbox } from '../storage/inbox.ts'
+import type { RoutedSubscription, SubscriptionRegistry } from './subscription-registry.ts'
+
+export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'sticky', timeoutMs: 30_000, retries: 0 }
+
+/**
+ * The exclusive groups of one session. A group holds its own broker subscription (its anchor) for
+ * as long as it exists, also while no member is alive, so that its messages keep reaching the
+ * inbox; it ends when its last member unsubscribes. Groups are recorded in IndexedDB: a worker
+ * that starts on a persistent session (`clean: false`) routes the broker's queued messages to
+ * them before any tab is back.
+ */
+export class ExclusiveGroups {
+  private readonly groups = new Map<string, ExclusiveGroup>()
+  private readonly anchors = new Map<ExclusiveGroup, RoutedSubscription>()
+
+  constructor(
+    private readonly session: string,
+    private readonly registry: SubscriptionRegistry,
+    private readonly db: HubDatabase | null,
+    private readonly inbox: Inbox | null,
+  ) {}
+
+  /** Makes the tab's subscription a member of its group, creating the group if needed. */
+  async join(tab: MemberTab, spec: SubscriptionSpec & { exclusive: ExclusiveSpec }): Promise<{ group: ExclusiveGroup; member: Member }> {
+    let group = this.groups.get(spec.exclusive.group)
+    if (group && group.filter !== spec.filter) {
+      throw new HubError('INVALID_OPTIONS', `Exclusive group "${group.name}" is for the filter "${group.filter}", not "${spec.filter}"`)
+    }
+    if (!group) group = await this.create(spec.exclusive.group, spec.filter, spec.qos, spec.exclusive)
+    else await this.raiseQos(group, spec.qos)
+    const member: Member = { tab, id: spec.id, outstanding: new Set(), stalled: false }
+    group.join(member)
+    return { group, member }
+  }
+
+  /** A member left. An explicit unsubscribe by the last member ends the group and its inbox. */
+  leave(group: ExclusiveGroup, member: Member, explicit: boolean): void {
+    group.leave(member)
+    if (!explicit || group.members.length > 0 || this.groups.get(group.name) !== group) return
+    this.groups.delete(group.name)
+    const anchor = this.anchors.get(group)
+    if (anchor) this.registry.remove(anchor)
+    this.anchors.delete(group)
+    void this.db?.delete('groups', [this.session, group.name]).catch(() => {})
+    void this.inbox?.clear(this.session, group.name).catch(() => {})
+  }
+
+  /** Recreates the groups recorded by an earlier worker (for a persistent session, before connecting). */
+  async restore(): Promise<void> {
+    const records = (await this.db?.getAllFromIndex('groups', 'bySession', this.session).catch(() => [])) ?? []
+    // Before connecting: the broker re-sends right after CONNACK, and each group must know what its inbox holds.
+    await Promise.all(records
+      .filter((record) => !this.groups.has(record.group))
+      .map((record) => this.create(record.group, record.filter, record.qos, { group: record.group, ...EXCLUSIVE_DEFAULTS })))
+  }
+
+  metrics(): SessionMetrics['exclusive'] {
+    const out: SessionMetrics['exclusive'] = {}
+    for (const group of this.groups.values()) out[group.name] = { ...group.metrics, pending: group.pending }
+    return out
+  }
+
+  private async create(name: string, filter: string, qos: QoS, spec: ExclusiveSpec): Promise<ExclusiveGroup> {
+    const group = new ExclusiveGroup(this.session, name, filter, spec, this.inbox)
+    group.onNotDurable = () => {
+      const warning = toWire(new HubError('PUBLISH_FAILED',
+        `Exclusive group "${name}": the inbox is full (${this.inbox?.limit} messages); a message is kept in memory only`))
+      for (const member of group.members) member.tab.warn(warning)
+    }
+    this.groups.set(name, group)
+    const anchor: RoutedSubscription = { subscriber: group, id: 0, filter, qos }
+    this.anchors.set(group, anchor)
+    void this.db?.put('groups', { session: this.session, group: name, filter, qos }).catch(() => {})
+    await Promise.all([this.registry.add(anchor), group.restore()])
+    return group
+  }
+
+  /** The group's broker subscription carries the highest QoS any member asked for. */
+  private async raiseQos(group: ExclusiveGroup, qos: QoS): Promise<void> {
+    const anchor = this.anchors.get(group)
+    if (!anchor || anchor.qos >= qos) return
+    const raised = { ...anchor, qos }
+    this.anchors.set(group, raised)
+    await this.registry.add(raised)
+    this.registry.remove(anchor)
+    void this.db?.put('groups', { session: this.session, group: group.name, filter: group.filter, qos }).catch(() => {})
+  }
+}

@@ -1,0 +1,160 @@
+import { toWire, type HubError, type WireError } from '../../src/errors.ts'
+import type { Delivery, PublishedEvent, TabEvent, WorkerEvent } from '../../src/protocol.ts'
+import type { QueueLimits } from '../../src/public-types.ts'
+import type { DeliveryMetrics } from '../../src/reports.ts'
+import { DeliveryQueue } from './delivery-queue.ts'
+import type { ExclusiveGroup, Member, MemberTab } from './exclusive-group.ts'
+import type { InboundMessage, MessageSubscriber } from './subscriber.ts'
+import type { RoutedSubscription } from './subscription-registry.ts'
+
+/** A tab's subscription; an exclusive one is a member of its group instead of a registry entry. */
+export interface TabSub extends RoutedSubscription {
+  readonly subscriber: TabClient
+  exclusive?: { group: ExclusiveGroup; member: Member }
+}
+
+/**
+ * Messages posted to a tab and not yet confirmed by it. A tab whose main thread is blocked reads
+ * nothing: past this window its messages wait in the worker's bounded queue instead of piling up
+ * unbounded in the browser's port.
+ */
+const WINDOW_MESSAGES = 2_000
+const WINDOW_BYTES = 4 * 1024 * 1024
+
+/**
+ * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
+ * one batch per macrotask (one postMessage per message costs about 2.5 times as much), at most
+ * a window ahead of what the tab confirmed. The queue is bounded; when it overflows the tab is
+ * stalled: its oldest QoS 0 messages are dropped (counted, and reported to it when it reads
+ * again) and its exclusive work goes to other members.
+ */
+export class TabClient implements MessageSubscriber, MemberTab {
+  private static opened = 0
+  /** Names this hub in inspections. */
+  readonly id = ++TabClient.opened
+  /** The page's visibility, as it last reported it. */
+  visible = true
+  readonly subs = new Map<number, TabSub>()
+  private readonly queue: DeliveryQueue
+  /** Sizes of the batches posted and not yet confirmed, oldest first. */
+  private readonly posted: Array<{ messages: number; bytes: number }> = []
+  private inFlight = { messages: 0, bytes: 0 }
+  private delivered = 0
+  private stalls = 0
+  /** Drops not yet reported to the tab. */
+  private unreported = 0
+  private stalled = false
+  private acks: PublishedEvent['results'] = []
+  private flushScheduled = false
+  /** Hears the broker's ack of this tab's stored publishes. */
+  readonly onAck = (seq: number, error?: HubError): void => {
+    this.acks.push({ seq, ...(error && { error: toWire(error) }) })
+    this.schedule()
+  }
+
+  constructor(private readonly events: MessagePort, limits: QueueLimits) {
+    this.queue = new DeliveryQueue(limits)
+    events.onmessage = (event: MessageEvent<TabEvent>) => {
+      const data = event.data
+      if (data.type === 'received') this.received()
+      else if (data.type === 'visibility') this.visible = data.visible === true
+      else {
+        // An exclusive handler of this tab finished.
+        const exclusive = this.subs.get(data.sub)?.exclusive
+        exclusive?.group.settled(exclusive.member, data.job, data.error !== undefined)
+      }
+    }
+  }
+
+  get metrics(): DeliveryMetrics {
+    return {
+      queued: this.queue.length,
+      queuedBytes: this.queue.bytes,
+      inFlight: this.inFlight.messages,
+      delivered: this.delivered,
+      dropped: { ...this.queue.dropped },
+      stalls: this.stalls,
+    }
+  }
+
+  send(event: WorkerEvent): void {
+    this.events.postMessage(event)
+  }
+
+  /** Something no call of this tab caused (its exclusive group's inbox is full, say). */
+  warn(error: WireError): void {
+    this.send({ type: 'warning', error })
+  }
+
+  /** A message for this tab's plain subscriptions `subs`: one delivery, whatever their number. */
+  receive(message: InboundMessage, subs: number[]): void {
+    const { topic, payload, qos, retain, properties } = message
+    this.deliver({ subs, topic, payload, qos, retain, ...(properties && { properties }) })
+  }
+
+  deliver(delivery: Delivery): void {
+    const dropped = this.queue.push(delivery)
+    if (dropped > 0) {
+      this.unreported += dropped
+      if (!this.stalled) {
+        this.stalled = true
+        this.stalls++
+        // It does not keep up: its exclusive work goes to members that do.
+        for (const sub of this.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
+      }
+    }
+    this.schedule()
+  }
+
+  /** Takes back the queued, not yet posted, exclusive jobs of one subscription (its group gives them to another member). */
+  withdraw(sub: number): void {
+    this.queue.withdraw((delivery) => delivery.job !== undefined && delivery.subs[0] === sub)
+  }
+
+  close(): void {
+    this.queue.clearAll()
+    this.acks = []
+    this.events.close()
+  }
+
+  /** The tab handled a batch: its window opens again. */
+  private received(): void {
+    const batch = this.posted.shift()
+    if (!batch) return
+    this.inFlight.messages -= batch.messages
+    this.inFlight.bytes -= batch.bytes
+    if (this.stalled && this.queue.length < this.queue.limits.maxMessages / 2) this.stalled = false
+    if (this.unreported > 0) {
+      const { qos0, qos12 } = this.queue.dropped
+      this.send({ type: 'warning', error: { code: 'MESSAGES_DROPPED', message:
+        `${this.unreported} messages for this tab were dropped because it did not read them in time `
+        + `(queue limit ${this.queue.limits.maxMessages} messages; dropped so far: QoS 0 ${qos0}, QoS 1/2 ${qos12})` } })
+      this.unreported = 0
+    }
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setTimeout(() => this.flush(), 0)
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const room = WINDOW_MESSAGES - this.inFlight.messages
+    if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES) {
+      const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
+      this.posted.push({ messages: deliveries.length, bytes })
+      this.inFlight.messages += deliveries.length
+      this.inFlight.bytes += bytes
+      this.delivered += deliveries.length
+      this.send({ type: 'messages', deliveries })
+    }
+    if (this.acks.length > 0) {
+      const results = this.acks
+      this.acks = []
+      this.send({ type: 'published', results })
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// The session's own MQTT state (packet ids, in-flight window, QoS 2 release) against a real aedes,
+// through in-memory streams: no network, no browser.
+import 'fake-indexeddb/auto'
+import { Aedes } from 'aedes'
+import mqtt from 'mqtt'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { streamPair } from '../../test/support/memory-stream.ts'
+import { BrokerConnection, type ConnectionListener, type Transport } from '../mqtt/broker-connection.ts'
+import { openHubDatabase } from '../storage/hub-db.ts'
+import { Outbox } from '../storage/outbox.ts'
+import { PacketIds } from './packet-ids.ts'
+import { Publisher } from './publisher.ts'
+
+const RECONNECT = { minDelayMs: 10, maxDelayMs: 10, factor: 1, jitter: 0, stableAfterMs: 1_000 }
+const LIMITS = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
+
+let broker: Aedes
+let closers: Array<() => unknown> = []
+
+/** Connects an MQTT.js client to aedes through a fresh in-memory stream. */
+const toAedes: Transport = (_url, options) => {
+  const [clientSide, brokerSide] = streamPair()
+  broker.handle(brokerSide)
+  return new mqtt.MqttClient(() => clientSide, options)
+}
+
+beforeEach(async () => {
+  broker = await Aedes.createBroker()
+  closers = []
+})
+
+afterEach(async () => {
+  for (const close of closers.reverse()) await close()
+  await new Promise<void>((resolve) => broker.close(() => resolve()))
+})
+
+/** A witness on the same broker: every payload it receives on `topic`, in order. */
+async function witness(topic: string): Promise<string[]> {
+  const got: string[] = []
+  const client = toAedes('memory', { protocolVersion: 4, reconnectPeriod: 0, clientId: `witness-${crypto.randomUUID()}` })
+  closers.push(() => client.end(true))
+  client.on('message', (_topic, payload) => got.push(payload.toString()))
+  await client.subscribeAsync(topic, { qos: 2 })
+  return got
+}
+
+async function publisherOnAedes(): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
+  const ids = new PacketIds()
+  const outbox = await Outbox.open(await openHubDatabase(`publisher-${crypto.randomUUID()}`), 'test', LIMITS)
+  let publisher: Publisher | undefined
+  let up: () => void = () => {}
+  const connectedOnce = new Promise<void>((resolve) => (up = resolve))
+  const listener: ConnectionListener = {
+    statusChanged: () => {},
+    connected: (info) => {
+      publisher!.connected(info.sessionPresent, info.receiveMaximum, info.protocolVersion)
+      up()
+    },
+    disconnected: () => publisher!.disconnected(),
+    unsubscribeAcked: () => {},
+    message: () => {},
+    subscribeAcked: () => {},
+    publishAcked: (cmd, id, reasonCode) => publisher!.acked(cmd, id, reasonCode),
+  }
+  const connection = new BrokerConnection('memory', { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
+  publisher = new Publisher(outbox, connection, ids, false)
+  closers.push(() => connection.close())
+  connection.start()
+  await connectedOnce
+  return { publisher, ids, connection }
+}
+
+describe('Publisher over MQTT.js, in memory to aedes', () => {
+  it('delivers stored QoS 1 and QoS 2 publishes once each, in order, and frees every packet id [MQTT-4.3.2] [MQTT-4.3.3] [MQTT-4.6.0-1]', async () => {
+    const got = await witness('out/#')
+    const { publisher, ids } = await publisherOnAedes()
+    const acked: number[] = []
+    const all = Promise.all(Array.from({ length: 60 }, (_, i) => new Promise<void>((resolve, reject) => {
+      void publisher.publish({ topic: `out/${i}`, payload: `m${i}`, qos: i % 2 === 0 ? 1 : 2, retain: false }, (seq, error) => {
+        if (error) reject(error)
+        acked.push(seq)
+        resolve()
+      })
+    })))
+    await all
+    await expect.poll(() => got.length).toBe(60)
+    expect(new Set(got).size).toBe(60)
+    expect(got.filter((p) => Number(p.slice(1)) % 2 === 0)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i * 2}`))
+    expect(publisher.outbox.depth).toBe(0)
+    expect(publisher.inFlightCount).toBe(0)
+    expect(ids.inFlight).toBe(0)
+  })
+
+  it('sends the PUBREL itself after PUBREC: a QoS 2 publish reaches the subscriber exactly once and leaves the outbox at PUBCOMP [MQTT-4.3.3]', async () => {
+    const got = await witness('q2')
+    const { publisher } = await publisherOnAedes()
+    await new Promise<void>((resolve, reject) => {
+      void publisher.publish({ topic: 'q2', payload: 'once', qos: 2, retain: false }, (_seq, error) => (error ? reject(error) : resolve()))
+    })
+    await expect.poll(() => got).toEqual(['once'])
+    expect(publisher.outbox.depth).toBe(0)
+  })
+})

@@ -1,0 +1,80 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { MessageFields, QoS } from '../../src/public-types.ts'
+
+/** An exclusive message kept until a member of its group has handled it. Never credentials. */
+export interface InboxRecord extends MessageFields {
+  /** Assigned by IndexedDB when the record is added. */
+  key?: number
+  session: string
+  group: string
+  /** The broker's packet id: a message it re-sends after a reconnect or restart is recognised by it. */
+  messageId?: number
+  receivedAt: number
+}
+
+/** An exclusive group as it was declared, so that a restarted worker routes to it before any tab is back. */
+export interface GroupRecord {
+  session: string
+  group: string
+  filter: string
+  qos: QoS
+}
+
+/** A QoS 1/2 publish until the broker acknowledged it, as it is first written. Never credentials. */
+export interface NewOutboxRecord extends MessageFields {
+  session: string
+  qos: 1 | 2
+  /** 'pubrel': QoS 2 after PUBREC; the broker has the message, only PUBREL may be re-sent. */
+  state: 'publish' | 'pubrel'
+  /** The packet id it was sent with; kept when re-sent in the same broker session. */
+  messageId: number | null
+  createdAt: number
+  bytes: number
+}
+
+/** A stored outbox record: `seq`, assigned by IndexedDB, is its publish order. */
+export interface OutboxRecord extends NewOutboxRecord {
+  seq: number
+}
+
+interface HubSchema extends DBSchema {
+  outbox: { key: number; value: OutboxRecord; indexes: { bySession: string } }
+  inbox: { key: number; value: InboxRecord; indexes: { byGroup: [string, string] } }
+  groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
+  /** Per-session values the hub must keep across restarts (the generated client id). */
+  meta: { key: string; value: { key: string; value: string } }
+}
+
+export type HubDatabase = IDBPDatabase<HubSchema>
+
+export const DATABASE_NAME = 'mqtt-hub'
+
+export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
+  return openDB<HubSchema>(name, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 2) {
+        const outbox = db.createObjectStore('outbox', { keyPath: 'seq', autoIncrement: true })
+        outbox.createIndex('bySession', 'session')
+      }
+      if (oldVersion >= 1) return
+      const inbox = db.createObjectStore('inbox', { keyPath: 'key', autoIncrement: true })
+      inbox.createIndex('byGroup', ['session', 'group'])
+      const groups = db.createObjectStore('groups', { keyPath: ['session', 'group'] })
+      groups.createIndex('bySession', 'session')
+      db.createObjectStore('meta', { keyPath: 'key' })
+    },
+  })
+}
+
+/** A value kept per key across worker restarts, created once by `create`. */
+export async function persistedValue(db: HubDatabase, key: string, create: () => string): Promise<string> {
+  const tx = db.transaction('meta', 'readwrite')
+  const found = await tx.store.get(key)
+  if (found) {
+    await tx.done
+    return found.value
+  }
+  const value = create()
+  await Promise.all([tx.store.put({ key, value }), tx.done])
+  return value
+}

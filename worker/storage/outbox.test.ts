@@ -1,0 +1,211 @@
+// The outbox: the store's contract and limits (fake-indexeddb), packet id allocation, and the
+// worker publishing through it against in-process aedes, with a Node subscriber as the witness.
+import 'fake-indexeddb/auto'
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAedes, type TestBroker } from '../../e2e/brokers.ts'
+import { OUTBOX_DEFAULTS } from '../../src/options.ts'
+import { openHubDatabase } from './hub-db.ts'
+import { Inbox } from './inbox.ts'
+import { Outbox } from './outbox.ts'
+import { PacketIds } from '../session/packet-ids.ts'
+import type { SessionStorage } from '../session/session.ts'
+import { TestWorker, waitFor, type TestTab } from '../../test/support/test-tab.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+let run = 0
+
+describe('Outbox store', () => {
+  it('resolves add() once the record is on disk, in publish order, and forgets it after remove()', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const records = await Promise.all([1, 2, 3].map((n) => outbox.add(`t/${n}`, `p${n}`, 1, false, null)))
+    expect(records.map((r) => r.seq)).toEqual([...records.map((r) => r.seq)].sort((a, b) => a! - b!))
+    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
+    outbox.remove(records[1]!)
+    await sleep(20)
+    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/3'])
+    const reopened = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    expect([...reopened.records.values()].map((r) => [r.topic, new TextDecoder().decode(r.payload)])).toEqual([['t/1', 'p1'], ['t/3', 'p3']])
+    expect(reopened.oldestAgeMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('writes many publishes of one macrotask in one transaction', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    let transactions = 0
+    const original = db.transaction.bind(db)
+    ;(db as { transaction: typeof db.transaction }).transaction = ((...args: Parameters<typeof db.transaction>) => {
+      transactions++
+      return original(...args)
+    }) as typeof db.transaction
+    await Promise.all(Array.from({ length: 500 }, (_, i) => outbox.add('t', `p${i}`, 1, false, null)))
+    expect(transactions).toBe(1)
+    expect(await db.count('outbox')).toBe(500)
+  })
+
+  it('rejects with OUTBOX_FULL past the message or byte limit, keeping everything stored', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', { maxMessages: 2, maxBytes: 100 })
+    await outbox.add('t', 'a', 1, false, null)
+    await outbox.add('t', 'b', 1, false, null)
+    await expect(outbox.add('t', 'c', 1, false, null)).rejects.toMatchObject({ code: 'OUTBOX_FULL' })
+    const bytes = await Outbox.open(db, 'other', { maxMessages: 10, maxBytes: 20 })
+    await expect(bytes.add('t', 'x'.repeat(30), 1, false, null)).rejects.toMatchObject({ code: 'OUTBOX_FULL' })
+    expect((await db.getAll('outbox')).map((r) => new TextDecoder().decode(r.payload))).toEqual(['a', 'b'])
+  })
+
+  it('keeps the PUBREL state of a QoS 2 record across a reopen', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const record = await outbox.add('t', 'x', 2, false, null)
+    record.messageId = 7
+    await outbox.released(record)
+    const [stored] = (await Outbox.open(db, 's', OUTBOX_DEFAULTS)).records.values()
+    expect(stored).toMatchObject({ state: 'pubrel', messageId: 7, qos: 2 })
+  })
+})
+
+describe('PacketIds', () => {
+  it('hands out non-zero ids never in flight twice [MQTT-2.3.1-1] [MQTT-2.3.1-2], and wraps after 65535', () => {
+    const ids = new PacketIds()
+    const first = ids.claim()
+    expect(first).toBe(1)
+    expect(ids.hold(2)).toBe(true)
+    expect(ids.hold(2)).toBe(false)
+    expect(ids.claim()).toBe(3) // 2 is in flight
+    const all = new Set<number>([1, 2, 3])
+    for (let i = 0; i < 65_532; i++) all.add(ids.claim()!)
+    expect(all.size).toBe(65_535)
+    expect(all.has(0)).toBe(false)
+    expect(ids.claim()).toBeNull() // every id in flight
+    ids.deallocate(40_000)
+    expect(ids.claim()).toBe(40_000)
+  })
+
+  it('never gives MQTT.js an id the outbox holds for a re-send [MQTT-2.3.1-3]', () => {
+    const ids = new PacketIds()
+    expect(ids.hold(1)).toBe(true)
+    expect(ids.allocate()).toBe(2)
+  })
+})
+
+describe('publishing through the outbox (aedes)', () => {
+  let broker: TestBroker
+  beforeAll(async () => {
+    broker = await startAedes()
+  })
+  afterAll(() => broker.close())
+
+  async function storage(name: string): Promise<SessionStorage> {
+    const db = await openHubDatabase(name)
+    return { db, inbox: await Inbox.open(db) }
+  }
+
+  /**
+   * A plain MQTT.js subscriber: what the broker really delivered. A persistent session, so that a
+   * message the broker acked just before an outage and had not yet forwarded is still owed to it.
+   */
+  async function witness(filter: string): Promise<{ got: string[]; end(): Promise<void> }> {
+    const clientId = `witness-${++run}`
+    const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 100, clean: false, clientId })
+    const got: string[] = []
+    client.on('message', (_t, payload, packet) => got.push(`${packet.qos}:${payload.toString()}`))
+    client.on('connect', () => void client.subscribe(filter, { qos: 2 }))
+    await client.subscribeAsync(filter, { qos: 2 })
+    return { got, end: () => client.endAsync() }
+  }
+
+  async function open(worker: TestWorker, mqttOptions = {}): Promise<TestTab> {
+    const tab = worker.tab()
+    await tab.open({ url: broker.url, mqtt: mqttOptions })
+    return tab
+  }
+
+  it('stores publishes made while the broker is down and sends them once, in order, when it is back', async () => {
+    const topic = `o/${++run}`
+    const tab = await open(new TestWorker(storage(`db-${run}`)))
+    await tab.until(() => tab.status === 'connected', 'connected')
+    await broker.stop()
+    await tab.until(() => tab.status === 'offline', 'offline')
+    const seqs = []
+    for (let i = 0; i < 30; i++) seqs.push(await tab.remote.publish({ topic, payload: `q1-${i}`, qos: 1, retain: false }))
+    for (let i = 0; i < 10; i++) seqs.push(await tab.remote.publish({ topic, payload: `q2-${i}`, qos: 2, retain: false }))
+    expect((await tab.remote.metrics()).outbox).toMatchObject({ depth: 40, durable: true })
+    expect(tab.acked).toHaveLength(0)
+
+    await broker.start()
+    const sub = await witness(topic)
+    await tab.until(() => tab.acked.length === 40, 'forty acks', 10_000)
+    await waitFor(() => sub.got.length >= 40, 'forty messages')
+    await sleep(200)
+    // In publish order per QoS level (a subscriber sees QoS 2 messages at PUBREL, so the levels may interleave).
+    expect(sub.got.filter((m) => m.startsWith('1:'))).toEqual(Array.from({ length: 30 }, (_, i) => `1:q1-${i}`))
+    expect(sub.got.filter((m) => m.startsWith('2:'))).toEqual(Array.from({ length: 10 }, (_, i) => `2:q2-${i}`))
+    expect(tab.acked.map((a) => a.seq).sort((a, b) => a - b)).toEqual(seqs)
+    expect((await tab.remote.metrics()).outbox).toMatchObject({ depth: 0, inFlight: 0, oldestAgeMs: null })
+    await sub.end()
+    await tab.remote.close()
+  })
+
+  it('a worker that starts again sends what an earlier one stored, and the waiting tab hears the ack', async () => {
+    const topic = `o/${++run}`
+    const name = `db-${run}`
+    await broker.stop()
+    const first = await open(new TestWorker(storage(name)))
+    const seq = await first.remote.publish({ topic, payload: 'kept', qos: 1, retain: false })
+    await first.remote.close() // every tab closed: the worker ends
+    await broker.start()
+    const sub = await witness(topic)
+
+    const second = new TestWorker(storage(name)).tab()
+    await second.open({ url: broker.url })
+    await waitFor(() => sub.got.length === 1, 'the stored message')
+    expect(sub.got).toEqual(['1:kept'])
+    await second.until(() => second.status === 'connected', 'connected')
+    expect(seq).toBeGreaterThan(0)
+    await sub.end()
+    await second.remote.close()
+  })
+
+  it('never publishes again a QoS 2 message the broker had received (PUBREL record), when the session is gone', async () => {
+    const topic = `o/${++run}`
+    const name = `db-${run}`
+    const db = await openHubDatabase(name)
+    const outbox = await Outbox.open(db, 'default', OUTBOX_DEFAULTS)
+    const record = await outbox.add(topic, 'once', 2, false, null)
+    record.messageId = 9
+    await outbox.released(record) // PUBREC came, then the worker died before PUBCOMP
+    const sub = await witness(topic)
+    await broker.resetStats()
+
+    const tab = new TestWorker(storage(name)).tab()
+    await tab.open({ url: broker.url })
+    await tab.until(() => tab.status === 'connected', 'connected')
+    await sleep(300)
+    expect(sub.got).toEqual([])
+    expect((await broker.stats()).published).toBe(0)
+    expect((await tab.remote.metrics()).outbox.depth).toBe(0)
+    await sub.end()
+    await tab.remote.close()
+  })
+
+  it('loses nothing when the connection drops in the middle of a stream of QoS 1 publishes', async () => {
+    const topic = `o/${++run}`
+    const tab = await open(new TestWorker(storage(`db-${run}`)))
+    await tab.until(() => tab.status === 'connected', 'connected')
+    const sub = await witness(topic)
+    const publishing = (async () => {
+      for (let i = 0; i < 300; i++) await tab.remote.publish({ topic, payload: `m${i}`, qos: 1, retain: false })
+    })()
+    await waitFor(() => sub.got.length > 50, 'the stream to start')
+    await broker.stop()
+    await sleep(200)
+    await broker.start()
+    await publishing
+    await tab.until(() => tab.acked.length === 300, 'every ack', 15_000)
+    await waitFor(() => new Set(sub.got).size === 300, 'every message', 10_000)
+    await sub.end()
+    await tab.remote.close()
+  })
+})
