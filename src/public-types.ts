@@ -97,10 +97,15 @@ export interface ExclusiveSpec {
 
 /** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
 export interface QueueLimits {
-  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). */
+  /**
+   * Messages waiting for a tab that stopped confirming (none for `stalledAfterMs`); past it its
+   * oldest QoS 0 message is dropped (then QoS 1/2). A tab that keeps confirming is bound by `maxBytes` alone.
+   */
   maxMessages: number
-  /** The same, counted in bytes of payload and topic. */
+  /** Bytes of payload and topic waiting for any tab: the worker's memory budget per tab. */
   maxBytes: number
+  /** A tab that has confirmed nothing posted to it for this long has stopped confirming. Default 1000. */
+  stalledAfterMs?: number
 }
 
 export interface OutboxLimits {

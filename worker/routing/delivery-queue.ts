@@ -30,15 +30,18 @@ export class DeliveryQueue {
 
   constructor(readonly limits: QueueLimits) {}
 
-  /** Adds a message; returns how many messages were dropped to make room. */
-  push(delivery: Delivery): number {
+  /**
+   * Adds a message; returns how many messages were dropped to make room. `countLimited`: the tab
+   * stopped confirming, so `maxMessages` binds too; otherwise only the byte budget does.
+   */
+  push(delivery: Delivery, countLimited = true): number {
     const position = this.slots.length
     this.slots.push(delivery)
     this.length++
     this.bytes += sizeOf(delivery)
     if (delivery.job === undefined) this.droppable[delivery.qos === 0 ? QOS0 : QOS12].push(position)
     let dropped = 0
-    while ((this.length > this.limits.maxMessages || this.bytes > this.limits.maxBytes) && this.dropOldest()) dropped++
+    while (((countLimited && this.length > this.limits.maxMessages) || this.bytes > this.limits.maxBytes) && this.dropOldest()) dropped++
     if (dropped > 0) this.compact()
     return dropped
   }

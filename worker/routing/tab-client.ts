@@ -20,13 +20,15 @@ export interface TabSub extends RoutedSubscription {
  */
 const WINDOW_MESSAGES = 2_000
 const WINDOW_BYTES = 4 * 1024 * 1024
+const STALLED_AFTER_MS = 1_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
  * one batch per macrotask (one postMessage per message costs about 2.5 times as much), at most
- * a window ahead of what the tab confirmed. The queue is bounded; when it overflows the tab is
- * stalled: its oldest QoS 0 messages are dropped (counted, and reported to it when it reads
- * again) and its exclusive work goes to other members.
+ * a window ahead of what the tab confirmed. The queue is bounded by bytes, and by a message count
+ * once the tab stopped confirming; when it overflows the tab is stalled: its oldest QoS 0
+ * messages are dropped (counted, and reported to it when it reads again) and its exclusive work
+ * goes to other members.
  */
 export class TabClient implements MessageSubscriber, MemberTab {
   private static opened = 0
@@ -37,7 +39,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   readonly subs = new Map<number, TabSub>()
   private readonly queue: DeliveryQueue
   /** Sizes of the batches posted and not yet confirmed, oldest first. */
-  private readonly posted: Array<{ messages: number; bytes: number }> = []
+  private readonly posted: Array<{ messages: number; bytes: number; at: number }> = []
   private inFlight = { messages: 0, bytes: 0 }
   private delivered = 0
   private stalls = 0
@@ -93,7 +95,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   deliver(delivery: Delivery): void {
-    const dropped = this.queue.push(delivery)
+    const dropped = this.queue.push(delivery, this.stoppedConfirming())
     if (dropped > 0) {
       this.unreported += dropped
       if (!this.stalled) {
@@ -104,6 +106,15 @@ export class TabClient implements MessageSubscriber, MemberTab {
       }
     }
     this.schedule()
+  }
+
+  /**
+   * A tab that is merely slower than a burst keeps confirming and gets everything the byte budget
+   * holds; one whose oldest posted batch waits unconfirmed past `stalledAfterMs` is bound by the count too.
+   */
+  private stoppedConfirming(): boolean {
+    const oldest = this.posted[0]
+    return oldest !== undefined && Date.now() - oldest.at >= (this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS)
   }
 
   /** Takes back the queued, not yet posted, exclusive jobs of one subscription (its group gives them to another member). */
@@ -145,7 +156,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
     const room = WINDOW_MESSAGES - this.inFlight.messages
     if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES) {
       const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
-      this.posted.push({ messages: deliveries.length, bytes })
+      this.posted.push({ messages: deliveries.length, bytes, at: Date.now() })
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length
