@@ -14,6 +14,8 @@ export type HubErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_REFUSED'
   | 'CONNECTION_LOST'
+  /** The broker broke the MQTT protocol: the hub closed the connection [MQTT-4.8.0-1] and reconnects. */
+  | 'PROTOCOL_VIOLATION'
   | 'SESSION_BUSY'
   | 'SUBSCRIBE_REJECTED'
   | 'PUBLISH_FAILED'

@@ -55,6 +55,24 @@ export function checkUrl(url: unknown): string {
   return url
 }
 
+/** The URLs of one broker or of a cluster's nodes, tried in turn: one string or a non-empty list. */
+export function checkUrls(value: unknown): string[] {
+  if (!Array.isArray(value)) return [checkUrl(value)]
+  if (value.length === 0) throw new HubError('INVALID_URL', 'url must be one URL or a non-empty list of URLs')
+  return value.map(checkUrl)
+}
+
+/** The largest packet the hub takes from a broker unless told otherwise: one fits in a tab's queue (`queue.maxBytes`). */
+export const MAX_INCOMING_PACKET_DEFAULT = 8 * 1024 * 1024
+/** What MQTT can encode: a 5-byte fixed header and a 268,435,455-byte remaining length. */
+const MAX_PACKET_BYTES = 268_435_460
+
+export function checkMaxIncomingPacket(value: unknown): number {
+  if (value === undefined) return MAX_INCOMING_PACKET_DEFAULT
+  if (!isInteger(value, 64, MAX_PACKET_BYTES)) throw new HubError('INVALID_OPTIONS', `maxIncomingPacketBytes must be an integer from 64 to ${MAX_PACKET_BYTES}`)
+  return value as number
+}
+
 export function checkName(name: unknown): string {
   if (name === undefined) return 'default'
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {

@@ -8,8 +8,11 @@ import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from '
 import type { RequestOptions, RespondOptions } from './request.ts'
 
 export interface HubOptions {
-  /** ws:// or wss:// broker URL. */
-  url: string
+  /**
+   * ws:// or wss:// broker URL, or the URLs of a cluster's nodes: after a failed attempt or a lost
+   * connection the hub tries the next one, with its reconnect backoff (see docs/brokers.md).
+   */
+  url: string | string[]
   /** Connection name: tabs with the same name share one connection. Default 'default'. */
   name?: string
   /** MQTT.js-style connect options (the serialisable part). */
@@ -24,6 +27,11 @@ export interface HubOptions {
    * to onError as MESSAGES_DROPPED. Default 10,000 messages, 8 MiB.
    */
   queue?: Partial<QueueLimits>
+  /**
+   * The largest packet the hub takes from the broker; a larger one is a protocol violation that
+   * closes the connection (PROTOCOL_VIOLATION). Sent as Maximum Packet Size under MQTT 5. Default 8 MiB.
+   */
+  maxIncomingPacketBytes?: number
   /** publish() rejects larger payloads with INVALID_PAYLOAD (brokers often allow less than MQTT's 256 MiB). Default: MQTT's limit. */
   maxPayloadBytes?: number
   /**

@@ -90,7 +90,8 @@ export class TestTab {
     const request: OpenRequest = {
       protocol: PROTOCOL_VERSION,
       name: options.name ?? 'default',
-      url: options.url,
+      url: [options.url],
+      maxIncomingPacketBytes: 8 * 1024 * 1024,
       mqtt: options.mqtt ?? {},
       reconnect: { ...RECONNECT_DEFAULTS, minDelayMs: 100, maxDelayMs: 500 },
       tabLock: this.lock,

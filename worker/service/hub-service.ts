@@ -1,7 +1,7 @@
 import { HubError } from '../../src/errors.ts'
 import { checkMessageProperties, checkSubscriptionOptions } from './mqtt5-options.ts'
 import {
-  checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrl,
+  checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout, checkUrls, checkMaxIncomingPacket,
 } from '../../src/options.ts'
 import { type OpenRequest, type OpenResult, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi } from '../../src/protocol.ts'
 import type { HubMetrics } from '../../src/reports.ts'
@@ -115,7 +115,8 @@ export class HubService {
         await this.liveness.workerLockHeld
         lingerMs = checkLinger(request.lingerMs)
         const [target, created] = await this.sessionFor(checkName(request.name), {
-          url: checkUrl(request.url),
+          urls: checkUrls(request.url),
+          maxIncomingPacketBytes: checkMaxIncomingPacket(request.maxIncomingPacketBytes),
           mqtt: checkMqttOptions(request.mqtt),
           reconnect: checkReconnectOptions(request.reconnect),
           outbox: checkOutboxLimits(request.outbox),
@@ -231,7 +232,8 @@ function checkSpec(spec: SubscriptionSpec): SubscriptionSpec {
 
 function differingFields(a: SessionConfig, b: SessionConfig): string[] {
   const fields: string[] = []
-  if (a.url !== b.url) fields.push('url')
+  if (canonical(a.urls) !== canonical(b.urls)) fields.push('url')
+  if (a.maxIncomingPacketBytes !== b.maxIncomingPacketBytes) fields.push('maxIncomingPacketBytes')
   for (const key of new Set([...Object.keys(a.mqtt), ...Object.keys(b.mqtt)]) as Set<keyof SessionConfig['mqtt']>) {
     if (canonical(a.mqtt[key]) !== canonical(b.mqtt[key])) fields.push(`mqtt.${key}`)
   }

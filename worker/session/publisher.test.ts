@@ -62,7 +62,7 @@ async function publisherOnAedes(): Promise<{ publisher: Publisher; ids: PacketId
     subscribeAcked: () => {},
     publishAcked: (cmd, id, reasonCode) => publisher!.acked(cmd, id, reasonCode),
   }
-  const connection = new BrokerConnection('memory', { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
+  const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
   publisher = new Publisher(outbox, connection, ids, false)
   closers.push(() => connection.close())
   connection.start()

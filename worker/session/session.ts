@@ -26,7 +26,9 @@ export interface SessionStorage {
 }
 
 export interface SessionConfig {
-  url: string
+  /** One broker, or the nodes of a cluster tried in turn. */
+  urls: string[]
+  maxIncomingPacketBytes: number
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
   outbox: OutboxLimits
@@ -52,7 +54,7 @@ export class Session implements ConnectionListener {
   private readonly requests: Requests
 
   private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
-    this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
+    this.connection = new BrokerConnection({ urls: config.urls, maxIncomingPacketBytes: config.maxIncomingPacketBytes }, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
     this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
     this.registry = new SubscriptionRegistry(this.connection)
     this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox)
