@@ -136,6 +136,11 @@ const harness = {
     })
   },
 
+  /** The errors of the `disconnected` events hub `hub` heard, as "CODE: message". */
+  disconnectErrors(hub = 0): string[] {
+    return (events.get(hub) ?? []).flatMap((e) => (e.type === 'disconnected' ? [`${e.error.code}: ${e.error.message}`] : []))
+  },
+
   readyAll(timeoutMs = 15_000): Promise<void> {
     return readyAll(hubs.filter((hub) => hub.status !== 'closed'), timeoutMs)
   },
