@@ -22,6 +22,8 @@ export type HubErrorCode =
   | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
   | 'MESSAGES_DROPPED'
+  /** A QoS 2 message was published again after the broker lost its session: it may arrive twice. */
+  | 'POSSIBLE_DUPLICATE'
   | 'MQTT5_REQUIRED'
   | 'NO_RESPONSE_TOPIC'
 

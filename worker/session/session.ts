@@ -94,7 +94,11 @@ export class Session implements ConnectionListener {
       clearTimeout(waiting)
     }
     const outbox = await Outbox.open(this.storage.db, this.name, this.config.outbox).catch(() => Outbox.open(null, this.name, this.config.outbox))
-    this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false)
+    this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false, (record) => {
+      const error = { code: 'POSSIBLE_DUPLICATE' as const, message: `The broker lost the session after receiving the QoS 2 message to "${record.topic}" `
+        + '(CONNACK sessionPresent false); it is published again and may arrive twice' }
+      for (const tab of this.tabs) tab.warn(error)
+    })
     this.startPublisher(this.publisherReady)
     this.connection.start()
   }
@@ -180,6 +184,7 @@ export class Session implements ConnectionListener {
         maxBytes: this.config.outbox.maxBytes,
         durable: outbox?.durable ?? this.storage.db !== null,
         droppedQos0: publisher?.dropped ?? 0,
+        possibleDuplicates: publisher?.possibleDuplicates ?? 0,
       },
       delivery: { ...(tab ? tab.metrics : sumDeliveries([...this.tabs].map((t) => t.metrics))), handlerErrors: 0 },
     }
