@@ -131,3 +131,23 @@ test('QoS 1 publishes stored during an outage are sent once after the tab reload
   await a.waitForTimeout(500) // time for a second sender to show
   expect((await broker.stats()).published).toBe(3)
 })
+
+test('a job the holder tab was still handling when it closed is handled by the next holder (the group\'s inbox is shared)', async ({ context, broker, prefix }) => {
+  const filter = `${prefix}/slow`
+  const a = await tabWithoutSharedWorker(context, broker.url)
+  await a.evaluate((f) => harness.subscribeExclusive('slow', f, { qos: 1, workMs: 60_000 }), filter)
+  const b = await tabWithoutSharedWorker(context, broker.url)
+  await b.evaluate((f) => harness.subscribeExclusive('slow', f, { qos: 1 }), filter)
+  await broker.publish(filter, 'unfinished', { qos: 1 })
+  // a holds the group and runs the job: its worker's inbox keeps it until the handler settles.
+  await expect.poll(async () => (await a.evaluate(() => harness.hub().metrics())).exclusive[filter]?.pending).toBe(1)
+  await a.close()
+  await eventually(() => texts(b, 'slow'), [`${filter} unfinished`])
+})
+
+test('events, sessions() and inspect() report the connection name the app gave, as with SharedWorker', async ({ context, broker }) => {
+  const a = await tabWithoutSharedWorker(context, broker.url)
+  const sessions = await a.evaluate(() => harness.hub().sessions())
+  expect(sessions.map((s) => s.name)).toEqual(['default'])
+  expect((await a.evaluate(() => harness.hub().inspect())).name).toBe('default')
+})

@@ -1,7 +1,6 @@
 import type * as Comlink from 'comlink'
 import { fromWire, HubError } from './errors.ts'
 import { HubEvents, type HubEventListener } from './events.ts'
-import { CrossTabExclusiveHub } from './cross-tab-exclusive.ts'
 import { startDedicatedWorker, startSharedWorker } from './default-worker.ts'
 import { claimTabSession, dedicatedWorkerHandle } from './dedicated-mode.ts'
 import { checkHandler, Handlers, messageOf, type LocalSubscription } from './handlers.ts'
@@ -32,9 +31,9 @@ export function createHub(options: HubOptions): Hub {
   if (typeof SharedWorker !== 'undefined' || (options as Partial<HubOptions> | null)?.worker !== undefined) {
     return new TabHub(options, 'shared-worker', startSharedWorker)
   }
-  const name = checkName(record(options, 'options').name)
-  const tabSession = claimTabSession(name)
-  return new CrossTabExclusiveHub(new TabHub(options, 'dedicated-worker', () => dedicatedWorkerHandle(startDedicatedWorker, tabSession)), name)
+  // The same hub over another transport: the tab's own worker, which holds exclusive groups across tabs itself.
+  const tabSession = claimTabSession(checkName(record(options, 'options').name))
+  return new TabHub(options, 'dedicated-worker', () => dedicatedWorkerHandle(startDedicatedWorker, tabSession))
 }
 
 class TabHub implements Hub {

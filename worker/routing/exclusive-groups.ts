@@ -7,6 +7,16 @@ import type { HubDatabase } from '../storage/hub-db.ts'
 import type { Inbox } from '../storage/inbox.ts'
 import type { RoutedSubscription, SubscriptionRegistry } from './subscription-registry.ts'
 
+/**
+ * Where each tab has a worker of its own (no SharedWorker), the workers of one browser agree on
+ * which of them serves a group: only the holder subscribes, so each message is handled once
+ * across tabs (Web Locks in a browser; a lock of a worker that ends is released).
+ */
+export interface GroupLeases {
+  /** Resolves once this worker holds the group, with the function that gives it up; rejects if `signal` aborts first. */
+  acquire(session: string, group: string, signal: AbortSignal): Promise<() => void>
+}
+
 export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'sticky', timeoutMs: 30_000, retries: 0 }
 
 /**
@@ -19,12 +29,16 @@ export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'stic
 export class ExclusiveGroups {
   private readonly groups = new Map<string, ExclusiveGroup>()
   private readonly anchors = new Map<ExclusiveGroup, RoutedSubscription>()
+  /** With leases: the groups this worker holds (subscribed), and how to give each up; a pending acquire is aborted. */
+  private readonly leased = new Map<ExclusiveGroup, { held: (() => void) | null; abort: AbortController }>()
 
   constructor(
     private readonly session: string,
     private readonly registry: SubscriptionRegistry,
     private readonly db: HubDatabase | null,
     private readonly inbox: Inbox | null,
+    /** Set where each tab has a worker of its own: a group is served by one worker of the browser at a time. */
+    private readonly leases?: GroupLeases,
   ) {}
 
   /** Makes the tab's subscription a member of its group, creating the group if needed. */
@@ -40,10 +54,16 @@ export class ExclusiveGroups {
     return { group, member }
   }
 
-  /** A member left. An explicit unsubscribe by the last member ends the group and its inbox. */
+  /**
+   * A member left. An explicit unsubscribe by the last member ends the group and its inbox. With
+   * leases, a group this worker has no member of ends here and passes to another tab's worker,
+   * inbox and all.
+   */
   leave(group: ExclusiveGroup, member: Member, explicit: boolean): void {
     group.leave(member)
-    if (!explicit || group.members.length > 0 || this.groups.get(group.name) !== group) return
+    if (group.members.length > 0 || this.groups.get(group.name) !== group) return
+    if (this.leases) return this.handOver(group)
+    if (!explicit) return
     this.groups.delete(group.name)
     const anchor = this.anchors.get(group)
     if (anchor) this.registry.remove(anchor)
@@ -54,6 +74,7 @@ export class ExclusiveGroups {
 
   /** Recreates the groups recorded by an earlier worker (for a persistent session, before connecting). */
   async restore(): Promise<void> {
+    if (this.leases) return // a group is recreated by a tab that joins it, and served by whichever worker holds it
     const records = (await this.db?.getAllFromIndex('groups', 'bySession', this.session).catch(() => [])) ?? []
     // Before connecting: the broker re-sends right after CONNACK, and each group must know what its inbox holds.
     await Promise.all(records
@@ -78,8 +99,42 @@ export class ExclusiveGroups {
     const anchor: RoutedSubscription = { subscriber: group, id: 0, filter, qos }
     this.anchors.set(group, anchor)
     void this.db?.put('groups', { session: this.session, group: name, filter, qos }).catch(() => {})
-    await Promise.all([this.registry.add(anchor), group.restore()])
+    if (this.leases) this.serveWhenHeld(group, this.leases)
+    else await this.serve(group)
     return group
+  }
+
+  /** Subscribes the group and loads what its inbox holds (jobs an earlier holder did not finish). */
+  private async serve(group: ExclusiveGroup): Promise<void> {
+    const anchor = this.anchors.get(group)
+    await Promise.all([anchor && this.registry.add(anchor), group.restore()])
+  }
+
+  /** The group's members wait (their subscribe() has resolved) until this worker holds the group. */
+  private serveWhenHeld(group: ExclusiveGroup, leases: GroupLeases): void {
+    const lease = { held: null as (() => void) | null, abort: new AbortController() }
+    this.leased.set(group, lease)
+    leases.acquire(this.session, group.name, lease.abort.signal).then((release) => {
+      if (this.leased.get(group) !== lease) return release() // ended while waiting
+      lease.held = release
+      void this.serve(group).catch(() => {})
+    }, () => {}) // aborted while waiting
+  }
+
+  /** No member left in this worker: unsubscribe, finish the inbox's deletes, then let another worker serve the group. */
+  private handOver(group: ExclusiveGroup): void {
+    this.groups.delete(group.name)
+    const anchor = this.anchors.get(group)
+    this.anchors.delete(group)
+    const lease = this.leased.get(group)
+    this.leased.delete(group)
+    if (!lease?.held) {
+      lease?.abort.abort()
+      return
+    }
+    if (anchor) this.registry.remove(anchor)
+    const release = lease.held
+    void (this.inbox?.flush() ?? Promise.resolve()).catch(() => {}).then(release)
   }
 
   /** The group's broker subscription carries the highest QoS any member asked for. */
@@ -88,6 +143,7 @@ export class ExclusiveGroups {
     if (!anchor || anchor.qos >= qos) return
     const raised = { ...anchor, qos }
     this.anchors.set(group, raised)
+    if (this.leases && !this.leased.get(group)?.held) return // subscribed with this QoS once held
     await this.registry.add(raised)
     this.registry.remove(anchor)
     void this.db?.put('groups', { session: this.session, group: group.name, filter: group.filter, qos }).catch(() => {})

@@ -3,6 +3,11 @@ import type { TabApi } from '../../src/protocol.ts'
 
 let installed = false
 
+/** The calls a tab may make: exactly TabApi's methods (the compiler checks that none is missing). */
+const TAB_API_CALLS = ['open', 'subscribe', 'unsubscribe', 'publish', 'metrics', 'hubMetrics', 'sessions', 'request', 'inspect', 'close'] as const
+type Unlisted = Exclude<keyof TabApi, (typeof TAB_API_CALLS)[number]>
+const everyCallListed: Unlisted extends never ? true : Unlisted = true
+
 interface ComlinkRequest {
   id?: string
   type?: string
@@ -18,7 +23,7 @@ interface ComlinkRequest {
  */
 export function exposeTabApi(api: TabApi, port: MessagePort): void {
   installErrorCodes()
-  const methods = new Set(Object.keys(api))
+  const methods = new Set<string>(everyCallListed && TAB_API_CALLS)
   const allowed = (request: ComlinkRequest): boolean => {
     const path = request.path ?? []
     if (request.type === 'RELEASE') return path.length === 0

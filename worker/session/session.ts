@@ -4,7 +4,7 @@ import type { Delivery, PublishRequest, RequestRequest, StatusEvent, Subscriptio
 import type { HubEvent, HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../../src/public-types.ts'
 import type { DeliveryMetrics, HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from '../mqtt/broker-connection.ts'
-import { ExclusiveGroups } from '../routing/exclusive-groups.ts'
+import { ExclusiveGroups, type GroupLeases } from '../routing/exclusive-groups.ts'
 import { persistedValue, type HubDatabase } from '../storage/hub-db.ts'
 import type { Inbox } from '../storage/inbox.ts'
 import { inspectSession } from '../service/inspection.ts'
@@ -23,6 +23,19 @@ export type SessionEvent = HubEvent extends infer E ? (E extends HubEvent ? Omit
 export interface SessionStorage {
   db: HubDatabase | null
   inbox: Inbox | null
+}
+
+/** Waits until this worker may drive the connection keyed `key`; resolves with the function that gives it up. */
+export type Own = (key: string, signal: AbortSignal) => Promise<() => void>
+
+/**
+ * Where each tab has a worker of its own (no SharedWorker): the connection is the tab's, and
+ * exclusive groups are leased across the tabs' workers.
+ */
+export interface PerTabWorker {
+  /** This tab's session id, kept across its reloads. */
+  tabSession: string
+  leases: GroupLeases
 }
 
 export interface SessionConfig {
@@ -53,11 +66,21 @@ export class Session implements ConnectionListener {
   private startPublisher: (publisher: Publisher) => void = () => {}
   private readonly requests: Requests
 
-  private constructor(readonly name: string, readonly config: SessionConfig, private readonly storage: SessionStorage, clientId: string) {
+  private constructor(
+    readonly name: string,
+    /** Keys what this connection owns: its outbox, generated client id and ownership lock. */
+    private readonly key: string,
+    readonly config: SessionConfig,
+    private readonly storage: SessionStorage,
+    clientId: string,
+    leases: GroupLeases | undefined,
+  ) {
     this.connection = new BrokerConnection({ urls: config.urls, maxIncomingPacketBytes: config.maxIncomingPacketBytes }, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
     this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
     this.registry = new SubscriptionRegistry(this.connection)
-    this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox)
+    // Exclusive groups are keyed by the plain name: with a worker per tab, the group's holder of
+    // the moment serves its inbox, also what an earlier holder left unfinished.
+    this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox, leases)
     this.requests = new Requests({
       clientId,
       protocolVersion: this.connection.protocolVersion,
@@ -71,29 +94,33 @@ export class Session implements ConnectionListener {
    * recreates its exclusive groups before connecting: the broker sends the messages it queued
    * right after CONNACK, before any tab is back.
    */
-  static async start(name: string, config: SessionConfig, storage: SessionStorage, own: (signal: AbortSignal) => Promise<() => void>): Promise<Session> {
+  static async start(name: string, config: SessionConfig, storage: SessionStorage, own: Own, perTab?: PerTabWorker): Promise<Session> {
+    // With a worker per tab, what the connection owns (client id, outbox, the right to connect) is the tab's.
+    const key = perTab ? `${name}#${perTab.tabSession}` : name
     const generate = (): string => `mqtt-hub-${crypto.randomUUID().slice(0, 18)}`
     const persistent = config.mqtt.clean === false
-    const clientId = config.mqtt.clientId
-      ?? (persistent && storage.db ? await persistedValue(storage.db, `clientId:${name}`, generate).catch(generate) : generate())
-    const session = new Session(name, config, storage, clientId)
+    // Two connections with one client id make the broker drop one of them: a given id gets the tab's suffix.
+    const given = config.mqtt.clientId === undefined || !perTab ? config.mqtt.clientId : `${config.mqtt.clientId}-${perTab.tabSession}`
+    const clientId = given
+      ?? (persistent && storage.db ? await persistedValue(storage.db, `clientId:${key}`, generate).catch(generate) : generate())
+    const session = new Session(name, key, config, storage, clientId, perTab?.leases)
     if (persistent) await session.groups.restore()
     void session.connectWhenOwned(own)
     return session
   }
 
   /** Connects once no other hub worker of this origin drives this connection; until then says why. */
-  private async connectWhenOwned(own: (signal: AbortSignal) => Promise<() => void>): Promise<void> {
+  private async connectWhenOwned(own: Own): Promise<void> {
     const waiting = setTimeout(() => this.statusChanged('connecting', new HubError('SESSION_BUSY',
       `Another hub worker of this origin drives connection "${this.name}"; waiting for it to end`)), 100)
     try {
-      this.giveUpOwnership = await own(this.ownership.signal)
+      this.giveUpOwnership = await own(this.key, this.ownership.signal)
     } catch {
       return // closed while waiting
     } finally {
       clearTimeout(waiting)
     }
-    const outbox = await Outbox.open(this.storage.db, this.name, this.config.outbox).catch(() => Outbox.open(null, this.name, this.config.outbox))
+    const outbox = await Outbox.open(this.storage.db, this.key, this.config.outbox).catch(() => Outbox.open(null, this.key, this.config.outbox))
     this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false, (record) => {
       const error = { code: 'POSSIBLE_DUPLICATE' as const, message: `The broker lost the session after receiving the QoS 2 message to "${record.topic}" `
         + '(CONNACK sessionPresent false); it is published again and may arrive twice' }
