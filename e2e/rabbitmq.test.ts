@@ -140,6 +140,19 @@ describe('RabbitMQ 3.10 test broker (MQTT 3.1.1)', { timeout: 90_000 }, () => {
     expect(received[0]).toMatchObject({ payload: 'two', qos: 1 })
   })
 
+  it("takes '.' in a topic for a level separator: a message to a.b/c arrives as a/b/c", async () => {
+    const t = freshTopic()
+    const a = await connect('dots')
+    const received = record(a)
+    await a.subscribeAsync(`${t}/v1.2/x`, { qos: 1 })
+    await a.subscribeAsync(`${t}/end`, { qos: 1 })
+    const publisher = await connect('dots-pub')
+    await publisher.publishAsync(`${t}/v1.2/x`, 'dotted', { qos: 1 })
+    await publisher.publishAsync(`${t}/end`, 'end', { qos: 1 })
+    await waitFor(() => received.some((m) => m.payload === 'end'), 'the end marker')
+    expect(received.map((m) => `${m.topic} ${m.payload}`)).toEqual([`${t}/v1/2/x dotted`, `${t}/end end`])
+  })
+
   it('takes $share/group/filter as an ordinary filter: a message to the filter does not reach it', async () => {
     const t = freshTopic()
     const a = await connect('share')

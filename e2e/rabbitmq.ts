@@ -2,6 +2,7 @@
 // process of the tests: its own node name, database, log directory, plugins file, config, ports
 // and epmd, so that it never meets the system's RabbitMQ; stopped by PID.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,7 +22,9 @@ export async function startRabbitMQ(): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-rabbitmq-'))
   const ports = { epmd: await freePort(), amqp: await freePort(), dist: await freePort(), mqtt: await freePort(), ws: await freePort() }
   const config = join(dir, 'rabbitmq.conf')
-  await writeFile(config, rabbitConfig(ports))
+  const definitions = join(dir, 'definitions.json')
+  await writeFile(definitions, JSON.stringify(rabbitDefinitions()))
+  await writeFile(config, rabbitConfig(ports, definitions))
   await writeFile(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt,rabbitmq_web_mqtt].\n')
   const env = {
     ...process.env,
@@ -96,8 +99,27 @@ export async function startRabbitMQ(): Promise<TestBroker> {
   }
 }
 
-function rabbitConfig(ports: { amqp: number; mqtt: number; ws: number }): string {
+/** Users of the tests: guest (anonymous MQTT clients), and the user the compat seeds log in as. */
+const USERS = [{ name: 'guest', password: 'guest' }, { name: 'user', password: 'secret' }]
+
+function rabbitDefinitions(): object {
+  return {
+    vhosts: [{ name: '/' }],
+    users: USERS.map(({ name, password }) => ({ name, password_hash: passwordHash(password), hashing_algorithm: 'rabbit_password_hashing_sha256', tags: [] })),
+    permissions: USERS.map(({ name }) => ({ user: name, vhost: '/', configure: '.*', write: '.*', read: '.*' })),
+  }
+}
+
+/** RabbitMQ's salted SHA-256: base64(salt ++ sha256(salt ++ password)), 4 bytes of salt. */
+function passwordHash(password: string): string {
+  const salt = randomBytes(4)
+  return Buffer.concat([salt, createHash('sha256').update(Buffer.concat([salt, Buffer.from(password)])).digest()]).toString('base64')
+}
+
+function rabbitConfig(ports: { amqp: number; mqtt: number; ws: number }, definitions: string): string {
   return [
+    `load_definitions = ${definitions}`,
+    // Definitions replace the default user: guest is defined there, allowed only from loopback.
     `listeners.tcp.1 = ${HOST}:${ports.amqp}`,
     `mqtt.listeners.tcp.1 = ${HOST}:${ports.mqtt}`,
     `web_mqtt.tcp.ip = ${HOST}`,

@@ -70,6 +70,7 @@ class TabHub implements Hub {
       url: checkUrls(o.url),
       // Checked by the worker, which alone uses it (the tab bundle stays small).
       maxIncomingPacketBytes: o.maxIncomingPacketBytes as number | undefined,
+      minSubscriptionQos: checkQos(o.minSubscriptionQos),
       name: checkName(o.name),
       mqtt: checkMqttOptions(o.mqtt),
       reconnect: checkReconnectOptions(o.reconnect),

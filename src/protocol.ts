@@ -96,6 +96,8 @@ export interface OpenRequest {
   url: string[]
   /** Larger incoming packets close the connection; MQTT 5 sends it as Maximum Packet Size. */
   maxIncomingPacketBytes?: number
+  /** The lowest QoS of any broker subscription of the connection. */
+  minSubscriptionQos?: QoS
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
   /** Web Lock the tab holds for its whole life; the worker's request for it is granted when the tab is gone. */

@@ -32,6 +32,11 @@ export interface HubOptions {
    * closes the connection (PROTOCOL_VIOLATION). Sent as Maximum Packet Size under MQTT 5. Default 8 MiB.
    */
   maxIncomingPacketBytes?: number
+  /**
+   * The lowest QoS the hub asks the broker for, whatever the tabs ask. Set 1 for RabbitMQ, which
+   * sends one copy per distinct QoS of overlapping subscriptions (see docs/brokers.md). Default 0.
+   */
+  minSubscriptionQos?: QoS
   /** publish() rejects larger payloads with INVALID_PAYLOAD (brokers often allow less than MQTT's 256 MiB). Default: MQTT's limit. */
   maxPayloadBytes?: number
   /**

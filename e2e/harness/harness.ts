@@ -32,7 +32,7 @@ function errorOf(error: unknown): { code: string; message: string } {
 const harness = {
   /** Opens a hub (the first one of the page unless told otherwise) and waits until it is connected. */
   async open(options: HubOptions & { waitReady?: boolean }): Promise<number> {
-    const hub = createHub(options)
+    const hub = createHub({ ...window.hubTestOptions, ...options })
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
     const heard: HubEvent[] = []
@@ -188,6 +188,8 @@ const harness = {
 declare global {
   interface Window {
     harness: typeof harness
+    /** What the test's broker needs of every hub (e2e/fixtures.ts). */
+    hubTestOptions?: Partial<HubOptions>
   }
 }
 

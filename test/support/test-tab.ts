@@ -39,6 +39,7 @@ export interface OpenOptions {
   mqtt?: MqttConnectOptions
   outbox?: Partial<OutboxLimits>
   queue?: Partial<QueueLimits>
+  minSubscriptionQos?: QoS
   /** Default 0 here (the session closes with its last tab), so that tests do not wait for it. */
   lingerMs?: number
 }
@@ -92,6 +93,7 @@ export class TestTab {
       name: options.name ?? 'default',
       url: [options.url],
       maxIncomingPacketBytes: 8 * 1024 * 1024,
+      ...(options.minSubscriptionQos !== undefined && { minSubscriptionQos: options.minSubscriptionQos }),
       mqtt: options.mqtt ?? {},
       reconnect: { ...RECONNECT_DEFAULTS, minDelayMs: 100, maxDelayMs: 500 },
       tabLock: this.lock,

@@ -28,6 +28,7 @@ export function checkOpen(request: OpenRequest): CheckedOpen {
     config: {
       urls: checkUrls(request.url),
       maxIncomingPacketBytes: checkMaxIncomingPacket(request.maxIncomingPacketBytes),
+      minSubscriptionQos: checkQos(request.minSubscriptionQos),
       mqtt: checkMqttOptions(request.mqtt),
       reconnect: checkReconnectOptions(request.reconnect),
       outbox: checkOutboxLimits(request.outbox),

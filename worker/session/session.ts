@@ -42,6 +42,8 @@ export interface SessionConfig {
   /** One broker, or the nodes of a cluster tried in turn. */
   urls: string[]
   maxIncomingPacketBytes: number
+  /** The lowest QoS of any broker subscription (RabbitMQ: 1). */
+  minSubscriptionQos: QoS
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
   outbox: OutboxLimits
@@ -77,7 +79,7 @@ export class Session implements ConnectionListener {
   ) {
     this.connection = new BrokerConnection({ urls: config.urls, maxIncomingPacketBytes: config.maxIncomingPacketBytes }, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
     this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
-    this.registry = new SubscriptionRegistry(this.connection)
+    this.registry = new SubscriptionRegistry(this.connection, config.minSubscriptionQos)
     // Exclusive groups are keyed by the plain name: with a worker per tab, the group's holder of
     // the moment serves its inbox, also what an earlier holder left unfinished.
     this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox, leases)
