@@ -60,6 +60,7 @@ export interface BrokerTraits {
 }
 
 export const BROKER_TRAITS: Record<BrokerKind, BrokerTraits> = {
+  // aedes 1.2 takes $share/group/filter as an ordinary filter, like RabbitMQ 3.10 (measured).
   aedes: { mqtt5: false, retainedForWildcards: true, maxQos: 2, sharedSubscriptions: false },
   mosquitto: { mqtt5: true, retainedForWildcards: true, maxQos: 2, sharedSubscriptions: true },
   rabbitmq: { mqtt5: false, retainedForWildcards: false, maxQos: 1, sharedSubscriptions: false },

@@ -1,7 +1,7 @@
 // Several tabs of one browser share one broker connection: the contract's points 1 to 4 and 7,
 // checked against what the broker itself saw. Runs once per broker and protocol version.
 import type { Page } from '@playwright/test'
-import { eventually, expect, test } from './fixtures.ts'
+import { eventually, expect, openTab as openTabIn, test } from './fixtures.ts'
 
 declare const harness: Window['harness']
 
@@ -141,4 +141,36 @@ test('when the worker is killed, tabs start a new one and restore their subscrip
   await broker.publish(`${prefix}/after-restart`, 'hi', { qos: 1 })
   for (const tab of [a, b]) await eventually(() => texts(tab, 'k'), [`${prefix}/after-restart hi`])
   await eventually(async () => (await broker.stats()).connected, 1)
+})
+
+test('shared subscriptions ($share/group/filter) handle each message once across browsers, and count like any filter', async ({ browser, openTab, broker, protocolVersion, prefix, traits }) => {
+  // Two devices: two browsers' worth of tabs (separate contexts, separate workers and connections).
+  const other = await browser.newContext()
+  try {
+    const devices = [await openTab(), await openTabIn(other)]
+    const filter = `$share/workers/${prefix}/jobs/+`
+    for (const device of devices) {
+      await openHub(device, broker.url, protocolVersion)
+      await device.evaluate((f) => harness.subscribe('jobs', f, 1), filter)
+      await device.evaluate((t) => harness.subscribe('end', t, 1), `${prefix}/end`)
+      const seen = await device.evaluate(() => Promise.all([harness.hub().inspect(), harness.hub().metrics()]))
+      expect(seen[0].broker.map((b) => b.filter)).toContain(filter)
+      expect(seen[1].subscriptions).toEqual({ local: 2, broker: 2 })
+    }
+    for (let i = 0; i < 10; i++) await broker.publish(`${prefix}/jobs/${i}`, `job${i}`, { qos: 1 })
+    await broker.publish(`${prefix}/end`, 'end', { qos: 1 })
+    for (const device of devices) await eventually(() => device.evaluate(() => harness.texts('end').length), 1)
+    const [a, b] = await Promise.all(devices.map((d) => d.evaluate(() => harness.received('jobs').map((m) => m.text))))
+    if (traits.sharedSubscriptions) {
+      // Once across both devices: every message, none twice, and both got work.
+      expect([...a!, ...b!].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `job${i}`).sort())
+      expect(a!.length).toBeGreaterThan(0)
+      expect(b!.length).toBeGreaterThan(0)
+    } else {
+      // aedes 1.2 and RabbitMQ 3.10 take the filter literally: the messages never match it.
+      expect([a, b]).toEqual([[], []])
+    }
+  } finally {
+    await other.close()
+  }
 })
