@@ -50,23 +50,26 @@ test('every handler runs exactly once per matching message when filters overlap 
   expect(await texts(b, 'bPlus2')).toEqual([`${prefix}/b/c x`, `${prefix}/b/z z`])
 })
 
-test('a later tab gets the retained messages once and the other tabs do not get them again [MQTT-3.8.4-3]', async ({ openTab, broker, protocolVersion, prefix }) => {
+test('a later tab gets the retained messages once and the other tabs do not get them again [MQTT-3.8.4-3]', async ({ openTab, broker, protocolVersion, prefix, traits }) => {
   await broker.publish(`${prefix}/s1`, 'on', { qos: 1, retain: true })
   await broker.publish(`${prefix}/s2`, 'off', { qos: 1, retain: true })
+  // RabbitMQ sends retained messages for exact-topic subscriptions only: there the filter is one topic.
+  const filter = traits.retainedForWildcards ? `${prefix}/+` : `${prefix}/s1`
+  const retained = traits.retainedForWildcards ? [`${prefix}/s1 on (retained)`, `${prefix}/s2 off (retained)`] : [`${prefix}/s1 on (retained)`]
   const a = await openTab()
   await openHub(a, broker.url, protocolVersion)
-  await a.evaluate((f) => harness.subscribe('status', f, 1), `${prefix}/+`)
-  await eventually(async () => (await texts(a, 'status')).sort(), [`${prefix}/s1 on (retained)`, `${prefix}/s2 off (retained)`])
+  await a.evaluate((f) => harness.subscribe('status', f, 1), filter)
+  await eventually(async () => (await texts(a, 'status')).sort(), retained)
 
   const b = await openTab()
   await openHub(b, broker.url, protocolVersion)
-  await b.evaluate((f) => harness.subscribe('status', f, 1), `${prefix}/+`)
-  await eventually(async () => (await texts(b, 'status')).sort(), [`${prefix}/s1 on (retained)`, `${prefix}/s2 off (retained)`])
+  await b.evaluate((f) => harness.subscribe('status', f, 1), filter)
+  await eventually(async () => (await texts(b, 'status')).sort(), retained)
 
   await broker.publish(`${prefix}/s1`, 'live', { qos: 1 })
-  await eventually(() => texts(b, 'status').then((t) => t.length), 3)
-  await eventually(() => texts(a, 'status').then((t) => t.length), 3)
-  expect((await texts(a, 'status')).filter((t) => t.endsWith('(retained)'))).toHaveLength(2)
+  await eventually(() => texts(b, 'status').then((t) => t.length), retained.length + 1)
+  await eventually(() => texts(a, 'status').then((t) => t.length), retained.length + 1)
+  expect((await texts(a, 'status')).filter((t) => t.endsWith('(retained)'))).toHaveLength(retained.length)
   expect((await texts(b, 'status')).at(-1)).toBe(`${prefix}/s1 live`)
 })
 
