@@ -110,7 +110,7 @@ test('no QoS 1 message of a 2,000-message stream is lost while the broker is kil
   await sub.end()
 })
 
-test('500 QoS 2 from two tabs of one persistent session lose nothing through a broker restart, also when CONNACK says the session is gone', async ({ context, broker: projectBroker, brokerKind, protocolVersion, prefix }) => {
+test('500 QoS 2 from two tabs of one persistent session lose nothing through a broker restart, also when CONNACK says the session is gone', async ({ context, broker: projectBroker, brokerKind, protocolVersion, prefix, traits }) => {
   test.setTimeout(120_000)
   // mosquitto 2.0.11 answers sessionPresent false after a restart even with persistence on.
   const broker = brokerKind === 'mosquitto' ? await startMosquitto({ persistence: true }) : projectBroker
@@ -137,8 +137,10 @@ test('500 QoS 2 from two tabs of one persistent session lose nothing through a b
     console.log(`[${test.info().project.name}] 500 QoS 2 through a restart after ${stoppedAt}: ${sub.got.length - 500} duplicates at the subscriber, `
       + `${outbox.possibleDuplicates} published again after a lost session; reconnected with ${events.filter((e) => e.startsWith('connected')).length - 1} CONNACK(s)`)
     expect(outbox.depth).toBe(0)
-    // Duplicates only from messages re-published after a lost session (counted), never otherwise.
-    expect(sub.got.length - 500).toBeLessThanOrEqual(outbox.possibleDuplicates + (await tabs[1]!.evaluate(() => harness.hub().metrics().then((m) => m.outbox.possibleDuplicates))))
+    // Duplicates only from messages re-published after a lost session (counted), never otherwise;
+    // RabbitMQ acks QoS 2 with PUBACK: there it is QoS 1, at least once.
+    const possible = outbox.possibleDuplicates + (await tabs[1]!.evaluate(() => harness.hub().metrics().then((m) => m.outbox.possibleDuplicates)))
+    if (traits.maxQos === 2) expect(sub.got.length - 500).toBeLessThanOrEqual(possible)
     await sub.end()
   } finally {
     if (broker !== projectBroker) await broker.close()
