@@ -102,8 +102,13 @@ export interface QueueLimits {
    * oldest QoS 0 message is dropped (then QoS 1/2). A tab that keeps confirming is bound by `maxBytes` alone.
    */
   maxMessages: number
-  /** Bytes of payload and topic waiting for any tab: the worker's memory budget per tab. */
+  /** Bytes of payload and topic waiting for a tab that stopped confirming. */
   maxBytes: number
+  /**
+   * Bytes waiting for a tab that keeps confirming, merely slower than a burst: the worker's
+   * memory budget per tab. Default 32 MiB (a 100,000-message burst of 100 B fits).
+   */
+  burstMaxBytes?: number
   /** A tab that has confirmed nothing posted to it for this long has stopped confirming. Default 1000. */
   stalledAfterMs?: number
 }

@@ -35,15 +35,15 @@ describe('a tab delivery queue', () => {
     expect(topics(queue.take(10, 10).deliveries)).toEqual(['t/3'])
   })
 
-  it('lets a tab that keeps confirming past maxMessages, bounded by maxBytes alone', () => {
-    const queue = new DeliveryQueue({ maxMessages: 3, maxBytes: 10 * 75 })
+  it('lets a tab that keeps confirming past maxMessages and maxBytes, bounded by burstMaxBytes alone', () => {
+    const queue = new DeliveryQueue({ maxMessages: 3, maxBytes: 4 * 75, burstMaxBytes: 10 * 75 })
     for (let n = 10; n < 18; n++) expect(queue.push(message(n, 0), false)).toBe(0)
     expect(queue.length).toBe(8)
     let dropped = 0
     for (let n = 18; n < 30; n++) dropped += queue.push(message(n, 0), false)
     expect(dropped).toBeGreaterThan(0)
     expect(queue.bytes).toBeLessThanOrEqual(10 * 75)
-    expect(queue.push(message(30, 0), true)).toBeGreaterThan(0) // stopped confirming: the count binds
+    expect(queue.push(message(30, 0), true)).toBeGreaterThan(0) // stopped confirming: the count and maxBytes bind
     expect(queue.length).toBe(3)
   })
 

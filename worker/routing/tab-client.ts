@@ -109,8 +109,9 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   /**
-   * A tab that is merely slower than a burst keeps confirming and gets everything the byte budget
-   * holds; one whose oldest posted batch waits unconfirmed past `stalledAfterMs` is bound by the count too.
+   * A tab that is merely slower than a burst keeps confirming and gets everything its burst budget
+   * holds; one whose oldest posted batch waits unconfirmed past `stalledAfterMs` is bound by the
+   * message count and the smaller byte limit.
    */
   private stoppedConfirming(): boolean {
     const oldest = this.posted[0]
