@@ -129,7 +129,7 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
 
 export const OUTBOX_DEFAULTS: OutboxLimits = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
 
-export const QUEUE_DEFAULTS: QueueLimits = { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024, burstMaxBytes: 32 * 1024 * 1024, stalledAfterMs: 1_000 }
+export const QUEUE_DEFAULTS: QueueLimits = { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024, burstMaxBytes: 32 * 1024 * 1024, stalledAfterMs: 3_000 }
 
 export function checkOutboxLimits(options: unknown): OutboxLimits {
   return checkLimits(options, 'outbox', OUTBOX_DEFAULTS)

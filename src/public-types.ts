@@ -109,7 +109,7 @@ export interface QueueLimits {
    * memory budget per tab. Default 32 MiB (a 100,000-message burst of 100 B fits).
    */
   burstMaxBytes?: number
-  /** A tab that has confirmed nothing posted to it for this long has stopped confirming. Default 1000. */
+  /** A tab that has confirmed nothing posted to it for this long has stopped confirming. Default 3000. */
   stalledAfterMs?: number
 }
 

@@ -107,6 +107,22 @@ describe('a tab that stops reading, through the worker against aedes', () => {
     }
   })
 
+  it('cuts the queue of a tab that stopped confirming to maxMessages once stalledAfterMs has passed, also when no message arrives any more', async () => {
+    const topic = `flow-${++run}-${Date.now()}/quiet`
+    const [frozen] = await openTabs(1, { maxMessages: 100, stalledAfterMs: 300 })
+    const f = await frozen!.subscribe(topic)
+    frozen!.freeze()
+    await flood(topic, 3_000)
+    await expect.poll(async () => (await frozen!.remote.metrics()).delivery.inFlight + (await frozen!.remote.metrics()).delivery.queued
+      + (await frozen!.remote.metrics()).delivery.dropped.qos0, { timeout: 10_000 }).toBe(3_000)
+    await expect.poll(async () => (await frozen!.remote.metrics()).delivery.queued, { timeout: 5_000 }).toBeLessThanOrEqual(100)
+    const metrics = (await frozen!.remote.metrics()).delivery
+    expect(metrics.stalls).toBe(1)
+    expect(metrics.dropped.qos0).toBeGreaterThan(0)
+    frozen!.thaw()
+    await frozen!.until(() => frozen!.received(f).at(-1) === `${topic} 2999`, 'the newest message')
+  })
+
   it('drops the frozen tab\'s oldest QoS 0 messages, counts them, tells the tab, and delivers every message to the other tab', async () => {
     const topic = `flow-${++run}-${Date.now()}/burst`
     const [frozen, reader] = await openTabs(2)

@@ -40,8 +40,13 @@ export class DeliveryQueue {
     this.length++
     this.bytes += sizeOf(delivery)
     if (delivery.job === undefined) this.droppable[delivery.qos === 0 ? QOS0 : QOS12].push(position)
-    let dropped = 0
+    return this.enforce(stalled)
+  }
+
+  /** Drops the oldest past the limits that bind now; returns how many. */
+  enforce(stalled: boolean): number {
     const maxBytes = stalled ? this.limits.maxBytes : Math.max(this.limits.maxBytes, this.limits.burstMaxBytes ?? 0)
+    let dropped = 0
     while (((stalled && this.length > this.limits.maxMessages) || this.bytes > maxBytes) && this.dropOldest()) dropped++
     if (dropped > 0) this.compact()
     return dropped

@@ -20,7 +20,7 @@ export interface TabSub extends RoutedSubscription {
  */
 const WINDOW_MESSAGES = 2_000
 const WINDOW_BYTES = 4 * 1024 * 1024
-const STALLED_AFTER_MS = 1_000
+const STALLED_AFTER_MS = 3_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
@@ -48,6 +48,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private stalled = false
   private acks: PublishedEvent['results'] = []
   private flushScheduled = false
+  private stallTimer: ReturnType<typeof setTimeout> | undefined
   /** Hears the broker's ack of this tab's stored publishes. */
   readonly onAck = (seq: number, error?: HubError): void => {
     this.acks.push({ seq, ...(error && { error: toWire(error) }) })
@@ -95,7 +96,11 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   deliver(delivery: Delivery): void {
-    const dropped = this.queue.push(delivery, this.stoppedConfirming())
+    this.dropped(this.queue.push(delivery, this.stoppedConfirming()))
+    this.schedule()
+  }
+
+  private dropped(dropped: number): void {
     if (dropped > 0) {
       this.unreported += dropped
       if (!this.stalled) {
@@ -105,7 +110,20 @@ export class TabClient implements MessageSubscriber, MemberTab {
         for (const sub of this.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
       }
     }
-    this.schedule()
+  }
+
+  /**
+   * Once the oldest posted batch has waited `stalledAfterMs`, the tab has stopped confirming: its
+   * queue is cut to the stalled limits then, also when no message arrives any more.
+   */
+  private watchConfirmations(): void {
+    clearTimeout(this.stallTimer)
+    const oldest = this.posted[0]
+    if (!oldest) return
+    const after = this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS
+    this.stallTimer = setTimeout(() => {
+      if (this.stoppedConfirming()) this.dropped(this.queue.enforce(true))
+    }, Math.max(0, oldest.at + after - Date.now()))
   }
 
   /**
@@ -124,6 +142,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   close(): void {
+    clearTimeout(this.stallTimer)
     this.queue.clearAll()
     this.acks = []
     this.events.close()
@@ -133,6 +152,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private received(): void {
     const batch = this.posted.shift()
     if (!batch) return
+    this.watchConfirmations()
     this.inFlight.messages -= batch.messages
     this.inFlight.bytes -= batch.bytes
     if (this.stalled && this.queue.length < this.queue.limits.maxMessages / 2) this.stalled = false
@@ -158,6 +178,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
     if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES) {
       const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
       this.posted.push({ messages: deliveries.length, bytes, at: Date.now() })
+      if (this.posted.length === 1) this.watchConfirmations()
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length
