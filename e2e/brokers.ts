@@ -23,8 +23,11 @@ export interface TestBroker {
   stats(): Promise<BrokerStats>
   /** Forgets counted events; `connected` and `clients` still describe the live connections. */
   resetStats(): Promise<void>
-  /** Drops every connection and stops accepting new ones, like a crash. */
-  stop(): Promise<void>
+  /**
+   * Drops every connection and stops accepting new ones, like a crash. `graceful`: mosquitto is
+   * stopped with SIGTERM (it writes its persistence file and closes connections cleanly) instead of SIGKILL.
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>
   /** Accepts connections again on the same port. */
   start(): Promise<void>
   close(): Promise<void>
@@ -121,12 +124,12 @@ export async function startMosquitto(options: { persistence?: boolean } = {}): P
     }
   }
 
-  async function stop(): Promise<void> {
+  async function stop({ graceful = false }: { graceful?: boolean } = {}): Promise<void> {
     if (!proc) return
     const { child, closed } = proc
     proc = null
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGKILL')
+      process.kill(child.pid, graceful ? 'SIGTERM' : 'SIGKILL')
     }
     await closed
     log.brokerDown()
@@ -144,7 +147,7 @@ export async function startMosquitto(options: { persistence?: boolean } = {}): P
     tcpUrl: `mqtt://${HOST}:${tcpPort}`,
     stats: async () => { await log.settle(); return log.snapshot() },
     resetStats: async () => { await log.settle(); log.reset() },
-    stop,
+    stop: (options) => stop(options),
     start,
     async close() {
       await stop()

@@ -136,6 +136,11 @@ const harness = {
     })
   },
 
+  /** The session flag of every CONNACK hub `hub` heard, in order. */
+  sessionPresent(hub = 0): boolean[] {
+    return (events.get(hub) ?? []).flatMap((e) => (e.type === 'connected' ? [e.sessionPresent] : []))
+  },
+
   /** The errors of the `disconnected` events hub `hub` heard, as "CODE: message". */
   disconnectErrors(hub = 0): string[] {
     return (events.get(hub) ?? []).flatMap((e) => (e.type === 'disconnected' ? [`${e.error.code}: ${e.error.message}`] : []))
