@@ -43,14 +43,19 @@ for (const burst of [20_000, 100_000]) {
       publisher.publish(topic, message)
     }
     let peak = baseline
-    const done = () => Promise.all(tabs.map((tab) => tab.evaluate(() => counted.count)))
-    while ((await done()).some((count) => count < burst)) {
+    const counts = () => Promise.all(tabs.map((tab) => tab.evaluate(() => counted.count)))
+    // Until both have all, or nothing arrived for 10 s; the pause samples the heap, it waits for nothing.
+    for (let last = '', quietSince = Date.now(); Date.now() - quietSince < 10_000;) {
+      const now = await counts()
+      if (now.every((count) => count === burst)) break
+      if (now.join() !== last) [last, quietSince] = [now.join(), Date.now()]
       peak = Math.max(peak, await sharedWorkers.heapUsed())
-      if (Date.now() - started > 150_000) break
-      await new Promise((resolve) => setTimeout(resolve, 100)) // sampling interval of the heap, not a wait for the result
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
     const elapsed = Date.now() - started
     await publisher.endAsync()
+    const traffic = await tabs[0]!.evaluate(() => harness.hub().metrics().then((m) => ({ in: m.traffic.messagesIn, dropped: m.delivery.dropped })))
+    console.log(`[${test.info().project.name}] burst of ${burst}: the worker received ${traffic.in}; tab 1 dropped ${JSON.stringify(traffic.dropped)}`)
 
     for (const tab of tabs) {
       expect(await tab.evaluate(() => counted)).toEqual({ count: burst, last: burst - 1, order: true })

@@ -15,7 +15,7 @@ declare const harness: Window['harness']
  * again after a broker restart. A persistent session: a broker that acked a message and lost the
  * witness's connection before forwarding it (aedes keeps sessions across stop()) still owes it.
  */
-function witness(broker: TestBroker, filter: string) {
+function witness(broker: TestBroker, filter: string, qos: 1 | 2 = 2) {
   const got: string[] = []
   const clientId = `witness-${Math.random().toString(36).slice(2)}`
   let client: mqtt.MqttClient | undefined
@@ -26,7 +26,7 @@ function witness(broker: TestBroker, filter: string) {
       client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0, clean: false, clientId })
       client.on('message', (_topic, payload, packet) => got.push(`${packet.qos}:${payload.toString()}`))
       client.on('error', () => {})
-      await client.subscribeAsync(filter, { qos: 2 })
+      await client.subscribeAsync(filter, { qos })
     },
     end: () => client?.endAsync(true),
   }
@@ -115,7 +115,9 @@ test('500 QoS 2 from two tabs of one persistent session lose nothing through a b
   // mosquitto 2.0.11 answers sessionPresent false after a restart even with persistence on.
   const broker = brokerKind === 'mosquitto' ? await startMosquitto({ persistence: true }) : projectBroker
   try {
-    const sub = witness(broker, `${prefix}/#`)
+    // At QoS 1: MQTT.js hands on a QoS 2 message only at PUBREL, which a broker that forgot the
+    // witness's session never sends; the test is about the publishing hub.
+    const sub = witness(broker, `${prefix}/#`, 1)
     await sub.connect()
     const mqtt = { protocolVersion, clean: false, clientId: `q2-${Date.now()}`, ...(protocolVersion === 5 && { properties: { sessionExpiryInterval: 3600 } }) }
     const reconnect = { minDelayMs: 1_000, jitter: 0, stableAfterMs: 200 }
