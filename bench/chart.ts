@@ -16,7 +16,7 @@ export function throughputChart(brokers: BrokerResults[], caption: string): stri
     `<rect width="${width}" height="${height}" fill="white"/>`,
     ...panels,
     legend(MARGIN.left, height - 28),
-    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555" font-size="10">${escape(caption)}</text>`,
+    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555" font-size="10">${escapeXml(caption)}</text>`,
     '</svg>',
     '',
   ].join('\n')
@@ -70,7 +70,7 @@ function legend(x: number, y: number): string {
   let at = x
   return items.map(([label, color, dash]) => {
     const item = `<line x1="${at}" x2="${at + 20}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${dash}/>` +
-      `<text x="${at + 26}" y="${y}">${escape(label)}</text>`
+      `<text x="${at + 26}" y="${y}">${escapeXml(label)}</text>`
     at += 30 + label.length * 6.2
     return item
   }).join('\n')
@@ -82,6 +82,6 @@ function niceCeiling(value: number): number {
   return 10 * step
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }

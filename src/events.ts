@@ -11,7 +11,10 @@ export class HubEvents {
 
   on<K extends HubEventType>(type: K, listener: HubEventListener<K>): () => void {
     let set = this.listeners.get(type)
-    if (!set) this.listeners.set(type, (set = new Set()))
+    if (!set) {
+      set = new Set()
+      this.listeners.set(type, set)
+    }
     const wrapped = listener as (event: HubEvent) => void
     set.add(wrapped)
     return () => void set.delete(wrapped)

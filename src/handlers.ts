@@ -2,6 +2,7 @@
 import { HubError } from './errors.ts'
 import { Message, type HubMessage } from './message.ts'
 import type { Delivery, SubscriptionSpec, TabEvent } from './protocol.ts'
+import { pageEpoch } from './page-lifecycle.ts'
 import type { MessageHandler } from './types.ts'
 
 export interface LocalSubscription extends SubscriptionSpec {
@@ -46,7 +47,7 @@ export class Handlers {
         // The QoS a subscriber sees is at most the QoS it asked for.
         const own = sub.qos < message.qos ? message.withQos(sub.qos) : message
         if (delivery.job === undefined) this.run(sub.handler, own).catch(() => {})
-        else this.runExclusive(sub, delivery.job, own, reply)
+        else this.runExclusive(sub, delivery.job, delivery.epoch ?? 0, own, reply)
       }
     }
     // Handlers started (synchronous ones finished): the worker may send the next batch.
@@ -54,9 +55,10 @@ export class Handlers {
   }
 
   /** Exclusive work runs one job after another per subscription; the worker hears when each is done. */
-  private runExclusive(sub: LocalSubscription, job: number, message: HubMessage, reply: (event: TabEvent) => void): void {
+  private runExclusive(sub: LocalSubscription, job: number, epoch: number, message: HubMessage, reply: (event: TabEvent) => void): void {
     sub.chain = sub.chain.then(async () => {
       if (this.subs.get(sub.id) !== sub) return // unsubscribed meanwhile: the worker gives the job to another member
+      if (epoch !== pageEpoch()) return // given before the page froze: the worker gave it to another member then
       const error = await this.run(sub.handler, message)
       reply({ type: 'settled', sub: sub.id, job, ...(error !== undefined && { error: String(error) }) })
     })

@@ -1,4 +1,5 @@
 import type * as Comlink from 'comlink'
+import { DEFAULTS } from './defaults.ts'
 import { fromWire, HubError } from './errors.ts'
 import { HubEvents, type HubEventListener } from './events.ts'
 import { startDedicatedWorker, startSharedWorker } from './default-worker.ts'
@@ -15,13 +16,12 @@ import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptio
 import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import { PendingAcks } from './pending-acks.ts'
 import { untilConnected } from './ready.ts'
-import { REQUEST_TIMEOUT_MS, responseTo, type RequestOptions, type RespondOptions } from './request.ts'
+import { responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { validateTopicFilter, validateTopicName } from './topic.ts'
 import type { Hub, HubMode, HubOptions, MessageHandler, MessageStreamOptions, PublishOptions, SubscribeOptions, Subscription } from './types.ts'
-import { openWorkerLink, toHubError, withTimeout, type WorkerHandle, type WorkerLink } from './worker-link.ts'
+import { WorkerConnection } from './worker-connection.ts'
+import type { WorkerHandle } from './worker-link.ts'
 
-const READY_TIMEOUT_MS = 30_000
-const RELINK_DELAYS_MS = [0, 250, 1_000, 2_000, 5_000]
 
 /**
  * Opens a hub in this tab. Bad options throw a HubError at once. Where the browser has no
@@ -40,7 +40,6 @@ class TabHub implements Hub {
   status: HubStatus = 'connecting'
   lastError: HubError | undefined
   private readonly openRequest: Omit<OpenRequest, 'subscriptions' | 'awaiting' | 'events'>
-  private readonly startWorker: () => WorkerHandle
   private readonly callTimeoutMs: number
   private readonly maxPayloadBytes: number
   private readonly statusListeners = new Set<(status: HubStatus, error?: HubError) => void>()
@@ -49,12 +48,10 @@ class TabHub implements Hub {
   private readonly handlers = new Handlers(this.subs)
   private readonly acks = new PendingAcks()
   private nextId = 1
-  private link: Promise<WorkerLink> | null = null
-  private relinkAttempt = 0
+  private readonly worker: WorkerConnection
   private closed = false
   /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
   private fatal: HubError | undefined
-  private readonly lockHeld: Promise<void>
   private releaseLock: () => void = () => {}
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
@@ -62,8 +59,8 @@ class TabHub implements Hub {
     if (o.worker !== undefined && typeof o.worker !== 'function') {
       throw new HubError('INVALID_OPTIONS', 'worker must be a function that returns a SharedWorker')
     }
-    this.startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
-    this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', 10_000)
+    const startWorker = (o.worker as (() => SharedWorker) | undefined) ?? defaultWorker
+    this.callTimeoutMs = checkTimeout(o.callTimeoutMs, 'callTimeoutMs', DEFAULTS.callTimeoutMs)
     this.maxPayloadBytes = checkMaxPayload(o.maxPayloadBytes)
     this.openRequest = {
       protocol: PROTOCOL_VERSION,
@@ -80,13 +77,23 @@ class TabHub implements Hub {
       tabLock: `mqtt-hub:tab:${crypto.randomUUID()}`,
     }
     // Held for this hub's whole life: the worker's request for it is granted when the tab is gone.
-    this.lockHeld = new Promise((held) => {
+    const lockHeld = new Promise<void>((held) => {
       void navigator.locks.request(this.openRequest.tabLock, () => {
         held()
         return new Promise<void>((release) => (this.releaseLock = release))
       })
     })
-    this.link = this.startLink()
+    this.worker = new WorkerConnection(startWorker, lockHeld, this.callTimeoutMs, {
+      // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
+      openRequest: () => ({
+        ...this.openRequest,
+        subscriptions: [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf),
+        awaiting: this.acks.waiting(),
+      }),
+      onEvent: (event, reply) => this.onEvent(event, reply),
+      onLost: (error) => this.setStatus('connecting', error),
+      onRefused: (error) => this.fail(error),
+    })
   }
 
   onStatus(callback: (status: HubStatus, error?: HubError) => void): () => void {
@@ -114,7 +121,7 @@ class TabHub implements Hub {
     validateTopicFilter(filter)
     const o = record(options, 'messages options')
     const qos = checkQos(o.qos)
-    const bufferSize = o.bufferSize === undefined ? 1_000 : checkTimeout(o.bufferSize, 'bufferSize', 1_000)
+    const bufferSize = checkTimeout(o.bufferSize, 'bufferSize', DEFAULTS.streamBufferSize)
     return messageStream((handler) => this.subscribe(filter, handler, { qos }), (listener) => this.onStatus((status) => {
       if (status === 'closed') listener()
     }), bufferSize)
@@ -123,7 +130,7 @@ class TabHub implements Hub {
   async request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<HubMessage> {
     this.assertOpen()
     const o = record(options, 'request options')
-    const timeoutMs = checkTimeout(o.timeout, 'timeout', REQUEST_TIMEOUT_MS)
+    const timeoutMs = checkTimeout(o.timeout, 'timeout', DEFAULTS.requestTimeoutMs)
     const request = { topic, payload: checkPayload(payload), qos: o.qos as QoS, timeoutMs, properties: o.properties as RequestOptions['properties'] }
     // The worker times the request out; the call itself may take that long.
     return messageOf(await this.call((remote) => remote.request(request), timeoutMs + this.callTimeoutMs))
@@ -136,9 +143,9 @@ class TabHub implements Hub {
     return this.publish(topic, payload, { qos: o.qos as QoS, properties })
   }
 
-  ready(timeoutMs: number = READY_TIMEOUT_MS): Promise<void> {
+  ready(timeoutMs: number = DEFAULTS.readyTimeoutMs): Promise<void> {
     if (this.closed) return Promise.reject(this.fatal ?? closedError())
-    const limit = checkTimeout(timeoutMs, 'ready() timeout', READY_TIMEOUT_MS)
+    const limit = checkTimeout(timeoutMs, 'ready() timeout', DEFAULTS.readyTimeoutMs)
     return untilConnected(this, limit, () => this.fatal ?? closedError())
   }
 
@@ -159,7 +166,7 @@ class TabHub implements Hub {
       sub.confirmed = true
     } catch (error) {
       this.subs.delete(sub.id)
-      this.link?.then((link) => link.remote.unsubscribe(sub.id)).catch(() => {})
+      this.worker.tell((remote) => remote.unsubscribe(sub.id))
       throw error
     }
     return { unsubscribe: () => this.unsubscribe(sub.id) }
@@ -200,16 +207,10 @@ class TabHub implements Hub {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const link = this.link
-    this.link = null
     this.subs.clear()
     this.acks.rejectAll(new HubError('CLOSED', 'The hub was closed before the broker acknowledged; the message is stored and will be sent'))
     this.setStatus('closed', undefined)
-    if (link) {
-      await link
-        .then((l) => withTimeout(Promise.race([l.remote.close(), l.lost]), 1_000, 'TIMEOUT', 'close').finally(() => l.dispose()))
-        .catch(() => {})
-    }
+    await this.worker.close()
     this.releaseLock()
   }
 
@@ -223,48 +224,8 @@ class TabHub implements Hub {
     if (this.closed) throw this.fatal ?? closedError()
   }
 
-  /** One call to the worker: never hangs (TIMEOUT) and fails fast when the worker dies (WORKER_UNAVAILABLE). */
-  private async call<T>(fn: (remote: Comlink.Remote<TabApi>) => Promise<T>, timeoutMs = this.callTimeoutMs): Promise<T> {
-    const deadline = Date.now() + timeoutMs
-    const link = await withTimeout(this.currentLink(), this.callTimeoutMs, 'WORKER_UNAVAILABLE', 'the hub worker to start')
-    try {
-      return await withTimeout(Promise.race([fn(link.remote), link.lost]), deadline - Date.now(), 'TIMEOUT', 'the hub worker to answer')
-    } catch (error) {
-      throw toHubError(error)
-    }
-  }
-
-  private currentLink(): Promise<WorkerLink> {
-    this.link ??= this.startLink()
-    return this.link
-  }
-
-  private startLink(): Promise<WorkerLink> {
-    const link = this.connect()
-    link.catch(() => {}) // a failure reaches callers through call(), and relinking through onLinkLost
-    return link
-  }
-
-  private async connect(): Promise<WorkerLink> {
-    await this.lockHeld
-    // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
-    const subscriptions = [...this.subs.values()].filter((sub) => sub.confirmed).map(specOf)
-    const awaiting = this.acks.waiting()
-    try {
-      // One tab at a time: after the worker died, tabs that all start it at once can each get a
-      // worker of their own (seen in Chromium after a renderer crash).
-      const link = await navigator.locks.request('mqtt-hub:open', () =>
-        openWorkerLink(this.startWorker(), { ...this.openRequest, subscriptions, awaiting }, (event, reply) => this.onEvent(event, reply)))
-      link.lost.catch(() => this.onLinkLost(link))
-      this.relinkAttempt = 0
-      this.onEvent(link.status)
-      return link
-    } catch (error) {
-      const failure = toHubError(error)
-      if (failure.code === 'CONFIG_MISMATCH') this.fail(failure)
-      else this.onLinkLost(null)
-      throw failure
-    }
+  private call<T>(fn: (remote: Comlink.Remote<TabApi>) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.worker.call(fn, timeoutMs)
   }
 
   /** The worker will never accept this hub as configured: stop, and say why on every call. */
@@ -273,18 +234,6 @@ class TabHub implements Hub {
     this.setStatus('closed', error)
     this.closed = true
     this.releaseLock()
-  }
-
-  /** The worker died or never started: start a new one (restoring every subscription), with a growing delay. */
-  private onLinkLost(link: WorkerLink | null): void {
-    link?.dispose()
-    if (this.closed) return
-    this.link = null
-    this.setStatus('connecting', new HubError('WORKER_UNAVAILABLE', 'The hub worker stopped; starting a new one'))
-    const delay = RELINK_DELAYS_MS[Math.min(this.relinkAttempt++, RELINK_DELAYS_MS.length - 1)]!
-    setTimeout(() => {
-      if (!this.closed && !this.link) this.link = this.startLink()
-    }, delay)
   }
 
   private onEvent(event: WorkerEvent, reply: (event: TabEvent) => void = () => {}): void {
@@ -301,8 +250,8 @@ class TabHub implements Hub {
       for (const { seq, error } of event.results) this.acks.settle(seq, error && fromWire(error))
       return
     }
-    if (event.type === 'event') return this.events.dispatch(event.event, (error) => this.handlers.report(error))
-    this.handlers.deliver(event.deliveries, reply)
+    if (event.type === 'event') this.events.dispatch(event.event, (error) => this.handlers.report(error))
+    else this.handlers.deliver(event.deliveries, reply)
   }
 
   private setStatus(status: HubStatus, error: HubError | undefined): void {

@@ -1,15 +1,9 @@
 // Checks what a caller passes in, in the tab, before anything crosses to the worker.
+import { DEFAULTS } from './defaults.ts'
 import { HubError } from './errors.ts'
 import type { ExclusiveSpec, MqttConnectOptions, OutboxLimits, QoS, QueueLimits, ReconnectOptions } from './public-types.ts'
 import { validateTopicName } from './topic.ts'
 
-export const RECONNECT_DEFAULTS: ReconnectOptions = {
-  minDelayMs: 500,
-  maxDelayMs: 30_000,
-  factor: 2,
-  jitter: 0.5,
-  stableAfterMs: 10_000,
-}
 
 /** The largest payload an MQTT packet can carry, less room for the header and topic. */
 export const MAX_PAYLOAD_BYTES = 268_435_455 - 65_542
@@ -21,7 +15,7 @@ const MQTT_KEYS = new Set<keyof MqttConnectOptions>([
 export function checkQos(qos: unknown): QoS {
   if (qos === undefined) return 0
   if (qos === 0 || qos === 1 || qos === 2) return qos
-  throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describe(qos)}`)
+  throw new HubError('INVALID_QOS', `QoS must be 0, 1 or 2, got ${describeValue(qos)}`)
 }
 
 export function checkPayload(payload: unknown, max = MAX_PAYLOAD_BYTES): string | Uint8Array {
@@ -38,11 +32,11 @@ export function checkPayload(payload: unknown, max = MAX_PAYLOAD_BYTES): string 
     }
     return payload
   }
-  throw new HubError('INVALID_PAYLOAD', `Payload must be a string or a Uint8Array, got ${describe(payload)}`)
+  throw new HubError('INVALID_PAYLOAD', `Payload must be a string or a Uint8Array, got ${describeValue(payload)}`)
 }
 
 export function checkUrl(url: unknown): string {
-  if (typeof url !== 'string') throw new HubError('INVALID_URL', `url must be a ws:// or wss:// URL string, got ${describe(url)}`)
+  if (typeof url !== 'string') throw new HubError('INVALID_URL', `url must be a ws:// or wss:// URL string, got ${describeValue(url)}`)
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -62,21 +56,19 @@ export function checkUrls(value: unknown): string[] {
   return value.map(checkUrl)
 }
 
-/** The largest packet the hub takes from a broker unless told otherwise: one fits in a tab's queue (`queue.maxBytes`). */
-export const MAX_INCOMING_PACKET_DEFAULT = 8 * 1024 * 1024
 /** What MQTT can encode: a 5-byte fixed header and a 268,435,455-byte remaining length. */
 const MAX_PACKET_BYTES = 268_435_460
 
 export function checkMaxIncomingPacket(value: unknown): number {
-  if (value === undefined) return MAX_INCOMING_PACKET_DEFAULT
+  if (value === undefined) return DEFAULTS.maxIncomingPacketBytes
   if (!isInteger(value, 64, MAX_PACKET_BYTES)) throw new HubError('INVALID_OPTIONS', `maxIncomingPacketBytes must be an integer from 64 to ${MAX_PACKET_BYTES}`)
   return value as number
 }
 
 export function checkName(name: unknown): string {
-  if (name === undefined) return 'default'
+  if (name === undefined) return DEFAULTS.name
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describe(name)}`)
+    throw new HubError('INVALID_OPTIONS', `name must be a string of 1 to 200 characters, got ${describeValue(name)}`)
   }
   return name
 }
@@ -113,10 +105,10 @@ export function checkMqttOptions(options: unknown): MqttConnectOptions {
 }
 
 export function checkReconnectOptions(options: unknown): ReconnectOptions {
-  if (options === undefined) return RECONNECT_DEFAULTS
-  const o = { ...RECONNECT_DEFAULTS, ...record(options, 'reconnect') }
+  if (options === undefined) return DEFAULTS.reconnect
+  const o = { ...DEFAULTS.reconnect, ...record(options, 'reconnect') }
   for (const [key, value] of Object.entries(o)) {
-    if (!(key in RECONNECT_DEFAULTS)) throw new HubError('INVALID_OPTIONS', `reconnect.${key} is not a supported option`)
+    if (!(key in DEFAULTS.reconnect)) throw new HubError('INVALID_OPTIONS', `reconnect.${key} is not a supported option`)
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new HubError('INVALID_OPTIONS', `reconnect.${key} must be a non-negative number`)
     }
@@ -127,16 +119,14 @@ export function checkReconnectOptions(options: unknown): ReconnectOptions {
   return o
 }
 
-export const OUTBOX_DEFAULTS: OutboxLimits = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
 
-export const QUEUE_DEFAULTS: QueueLimits = { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024, burstMaxBytes: 32 * 1024 * 1024, stalledAfterMs: 3_000 }
 
 export function checkOutboxLimits(options: unknown): OutboxLimits {
-  return checkLimits(options, 'outbox', OUTBOX_DEFAULTS)
+  return checkLimits(options, 'outbox', DEFAULTS.outbox)
 }
 
 export function checkQueueLimits(options: unknown): QueueLimits {
-  return checkLimits(options, 'queue', QUEUE_DEFAULTS)
+  return checkLimits(options, 'queue', DEFAULTS.queue)
 }
 
 /** Both limits have the same shape: a number of messages and of bytes. */
@@ -152,7 +142,7 @@ function checkLimits(options: unknown, what: string, defaults: QueueLimits): Que
 
 /** The exclusive part of subscribe options, or undefined for an ordinary subscription. */
 export function checkExclusive(o: Record<string, unknown>, filter: string): ExclusiveSpec | undefined {
-  const { exclusive, group, balance = 'sticky', timeoutMs = 30_000, retries = 0 } = o
+  const { exclusive, group, balance = DEFAULTS.exclusive.balance, timeoutMs = DEFAULTS.exclusive.timeoutMs, retries = DEFAULTS.exclusive.retries } = o
   if (exclusive === undefined || exclusive === false) {
     if (group !== undefined) throw new HubError('INVALID_OPTIONS', 'group is only for exclusive subscriptions (exclusive: true)')
     return undefined
@@ -164,34 +154,34 @@ export function checkExclusive(o: Record<string, unknown>, filter: string): Excl
   if (balance !== 'sticky' && balance !== 'round-robin') throw new HubError('INVALID_OPTIONS', "balance must be 'sticky' or 'round-robin'")
   if (!isInteger(timeoutMs, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', 'timeoutMs must be a positive number of milliseconds')
   if (!isInteger(retries, 0, 100)) throw new HubError('INVALID_OPTIONS', 'retries must be an integer from 0 to 100')
-  return { group: (group as string | undefined) ?? filter, balance, timeoutMs: timeoutMs as number, retries: retries as number }
+  return { group: typeof group === 'string' ? group : filter, balance, timeoutMs, retries }
 }
 
 export function checkMaxPayload(value: unknown): number {
   if (value === undefined) return MAX_PAYLOAD_BYTES
   if (!isInteger(value, 0, MAX_PAYLOAD_BYTES)) throw new HubError('INVALID_OPTIONS', `maxPayloadBytes must be an integer from 0 to ${MAX_PAYLOAD_BYTES}`)
-  return value as number
+  return value
 }
 
 export function checkTimeout(value: unknown, what: string, fallback: number): number {
   if (value === undefined) return fallback
   if (!isInteger(value, 1, 2_147_483_647)) throw new HubError('INVALID_OPTIONS', `${what} must be a positive number of milliseconds`)
-  return value as number
+  return value
 }
 
 export function record(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HubError('INVALID_OPTIONS', `${what} must be an object, got ${describe(value)}`)
+    throw new HubError('INVALID_OPTIONS', `${what} must be an object, got ${describeValue(value)}`)
   }
   return value as Record<string, unknown>
 }
 
-function isInteger(value: unknown, min: number, max: number): boolean {
+function isInteger(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 }
 
 /** A short description of a bad value for an error message (never the value of a string: it may be a secret). */
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'number') return String(value)
@@ -199,11 +189,8 @@ function describe(value: unknown): string {
   return typeof value
 }
 
-/** Default of `lingerMs`: long enough for a tab to reload and take its session back. */
-export const LINGER_DEFAULT_MS = 3_000
-
 export function checkLinger(value: unknown): number {
-  if (value === undefined) return LINGER_DEFAULT_MS
+  if (value === undefined) return DEFAULTS.lingerMs
   if (!isInteger(value, 0, 3_600_000)) throw new HubError('INVALID_OPTIONS', 'lingerMs must be an integer number of milliseconds from 0 to 3600000')
-  return value as number
+  return value
 }

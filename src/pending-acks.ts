@@ -10,7 +10,9 @@ export class PendingAcks {
     if (this.early.has(seq)) {
       const error = this.early.get(seq)
       this.early.delete(seq)
-      return error ? reject(error) : resolve()
+      if (error) reject(error)
+      else resolve()
+      return
     }
     this.pending.set(seq, { resolve, reject })
   }

@@ -32,6 +32,8 @@ export interface Delivery extends MessageFields {
   job?: number
   /** The job was given to another member before (that tab died, hung, or the handler failed). */
   redelivered?: boolean
+  /** Exclusive work: the tab's lifecycle epoch when the job was given (see LifecycleEvent). */
+  epoch?: number
 }
 
 export interface MessagesEvent {
@@ -67,10 +69,21 @@ export interface SettledEvent {
   error?: string
 }
 
-/** Tab → worker, on the events port: the page became visible or hidden (`visibilitychange`), for inspection. */
+/** Tab → worker, on the events port: the page became visible or hidden (`visibilitychange`); sticky exclusive work prefers visible tabs. */
 export interface VisibilityEvent {
   type: 'visibility'
   visible: boolean
+}
+
+/**
+ * Tab → worker: the page was frozen or went into the back/forward cache (`freeze`, `pagehide`
+ * with `persisted`), or came back (`resume`, `pageshow` with `persisted`). `epoch` counts the
+ * page's freezes: exclusive jobs posted before the latest one were taken back, and the tab skips them.
+ */
+export interface LifecycleEvent {
+  type: 'lifecycle'
+  active: boolean
+  epoch: number
 }
 
 /** Tab → worker, on the events port: one `messages` event was handled; the worker may send more. */
@@ -78,7 +91,7 @@ export interface ReceivedEvent {
   type: 'received'
 }
 
-export type TabEvent = SettledEvent | VisibilityEvent | ReceivedEvent
+export type TabEvent = SettledEvent | VisibilityEvent | LifecycleEvent | ReceivedEvent
 
 export interface SubscriptionSpec {
   /** Chosen by the tab, unique within that tab's Hub. */

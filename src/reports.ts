@@ -93,6 +93,8 @@ export interface InspectedTab {
   self: boolean
   /** The page's `document.visibilityState` was 'visible' at its last report. */
   visible: boolean
+  /** False while the page is frozen or in the back/forward cache: it gets no messages and no exclusive work. */
+  active: boolean
   subscriptions: Array<{ filter: string; qos: QoS; group?: string }>
 }
 

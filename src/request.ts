@@ -17,7 +17,6 @@ export interface RespondOptions {
   properties?: Omit<MessageProperties, 'responseTopic' | 'correlationData'>
 }
 
-export const REQUEST_TIMEOUT_MS = 10_000
 
 /** The answer to `request` goes to its response topic, with its correlation data [MQTT-4.10]. */
 export function responseTo(request: HubMessage, properties: MessageProperties = {}): { topic: string; properties: MessageProperties } {

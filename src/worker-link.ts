@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink'
 import { HubError, type HubErrorCode } from './errors.ts'
+import { watchPage } from './page-lifecycle.ts'
 import type { OpenRequest, StatusEvent, TabApi, TabEvent, WorkerEvent } from './protocol.ts'
 
 const OPEN_TIMEOUT_MS = 5_000
@@ -44,7 +45,10 @@ export async function openWorkerLink(
   worker.addEventListener('error', () => lose(new HubError('WORKER_UNAVAILABLE', 'The hub worker failed to start or crashed')))
   const reply = (event: TabEvent): void => events.port1.postMessage(event)
   events.port1.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data, reply)
-  reportVisibility(reply, abort.signal)
+  watchPage({
+    visibility: (visible) => reply({ type: 'visibility', visible }),
+    lifecycle: (active, epoch) => reply({ type: 'lifecycle', active, epoch }),
+  }, abort.signal)
   try {
     const opened = await withTimeout(
       Promise.race([remote.open(Comlink.transfer({ ...request, events: events.port2 }, [events.port2])), lost]),
@@ -59,14 +63,6 @@ export async function openWorkerLink(
     dispose()
     throw toHubError(error)
   }
-}
-
-/** Tells the worker whether this page is visible, now and at every change: `hub.inspect()` shows it for every tab. */
-function reportVisibility(reply: (event: TabEvent) => void, signal: AbortSignal): void {
-  if (typeof document === 'undefined') return // a hub in a dedicated worker has no page
-  const report = (): void => reply({ type: 'visibility', visible: document.visibilityState === 'visible' })
-  report()
-  document.addEventListener('visibilitychange', report, { signal })
 }
 
 /** Rebuilds a HubError that crossed from the worker (the worker's Comlink handler keeps `code`). */

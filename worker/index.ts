@@ -10,4 +10,4 @@ declare const self: SharedWorkerGlobalScope
 
 const service = startBrowserHubService()
 
-self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]!))
+self.addEventListener('connect', (event) => exposeTabApi(service.facade(), event.ports[0]))

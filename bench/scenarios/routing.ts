@@ -47,7 +47,9 @@ export function measureRouting(): Routing {
   const topics = fleetTopics(10_000)
 
   const tree = new TopicTree<number>()
-  filters.forEach((filter, i) => tree.add(filter, i % TABS))
+  filters.forEach((filter, i) => {
+    tree.add(filter, i % TABS)
+  })
   let visits = 0
   const treeMatchesPerS = rate(topics, (topic) => tree.match(topic, () => visits++))
 

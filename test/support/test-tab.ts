@@ -2,7 +2,7 @@
 // Comlink facade over a MessageChannel, with the worker's liveness signal under the test's control.
 import * as Comlink from 'comlink'
 import { HubError } from '../../src/errors.ts'
-import { OUTBOX_DEFAULTS, QUEUE_DEFAULTS, RECONNECT_DEFAULTS } from '../../src/options.ts'
+import { DEFAULTS } from '../../src/defaults.ts'
 import { type Delivery, type OpenRequest, PROTOCOL_VERSION, type PublishedEvent, type StatusEvent, type TabApi, type WorkerEvent } from '../../src/protocol.ts'
 import type { ExclusiveSpec, HubEvent, MqttConnectOptions, OutboxLimits, QoS, QueueLimits } from '../../src/public-types.ts'
 import { exposeTabApi } from '../../worker/service/expose.ts'
@@ -44,10 +44,10 @@ export interface OpenOptions {
   lingerMs?: number
 }
 
-/** Polls `check` until it holds (for conditions that span several tabs). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/** Polls `check` until it holds (for conditions that span several tabs, or the worker's counters). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new HubError('TIMEOUT', `Timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
@@ -95,12 +95,12 @@ export class TestTab {
       maxIncomingPacketBytes: 8 * 1024 * 1024,
       ...(options.minSubscriptionQos !== undefined && { minSubscriptionQos: options.minSubscriptionQos }),
       mqtt: options.mqtt ?? {},
-      reconnect: { ...RECONNECT_DEFAULTS, minDelayMs: 100, maxDelayMs: 500 },
+      reconnect: { ...DEFAULTS.reconnect, minDelayMs: 100, maxDelayMs: 500 },
       tabLock: this.lock,
       subscriptions: [],
       awaiting: [],
-      outbox: { ...OUTBOX_DEFAULTS, ...options.outbox },
-      queue: { ...QUEUE_DEFAULTS, ...options.queue },
+      outbox: { ...DEFAULTS.outbox, ...options.outbox },
+      queue: { ...DEFAULTS.queue, ...options.queue },
       lingerMs: options.lingerMs ?? 0,
       events: events.port2,
     }
@@ -154,6 +154,11 @@ export class TestTab {
   /** Reports the page's visibility, as the tab stub does on `visibilitychange`. */
   setVisible(visible: boolean): void {
     this.events!.postMessage({ type: 'visibility', visible })
+  }
+
+  /** Reports the page frozen or in the back/forward cache (`active` false) or back, as the tab stub does. */
+  setLifecycle(active: boolean, epoch: number): void {
+    this.events!.postMessage({ type: 'lifecycle', active, epoch })
   }
 
   /** Messages delivered to one subscription of this tab, as "topic payload" strings. */

@@ -10,7 +10,6 @@ import { Inbox } from '../../worker/storage/inbox.ts'
 import type { SessionStorage } from '../../worker/session/session.ts'
 import { TestWorker, waitFor, type TestTab } from '../support/test-tab.ts'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const text = (d: Delivery) => new TextDecoder().decode(d.payload)
 
 let broker: TestBroker
@@ -51,11 +50,13 @@ describe('exclusive groups', () => {
     const plain = await b!.subscribe(topic, 0)
     await publish(topic, 10)
     await a!.until(() => a!.jobs().length === 10, 'ten jobs in the first member')
-    await sleep(100)
     expect(a!.jobs().map(text)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`))
+    // Every message was routed before the first member got the last one: what the worker sent the others is final.
+    const routed = async (tab: TestTab) => (({ delivered, queued }) => delivered + queued)((await tab.remote.metrics()).delivery)
+    expect(await routed(b!)).toBe(10) // the plain subscription's ten, no job
+    expect(await routed(c!)).toBe(0)
+    await b!.until(() => b!.received(plain).length === 10, 'the plain subscription\'s ten')
     expect(b!.jobs()).toHaveLength(0)
-    expect(c!.jobs()).toHaveLength(0)
-    expect(b!.received(plain)).toHaveLength(10)
   })
 
   it('round-robin spreads the messages over the members, each once', async () => {
@@ -79,7 +80,7 @@ describe('exclusive groups', () => {
     await a!.until(() => a!.jobs().length === 5, 'five jobs in the first member')
     a!.settle(a!.jobs()[0]!)
     a!.settle(a!.jobs()[0]!)
-    await sleep(50)
+    await waitFor(async () => (await b!.remote.metrics()).exclusive[topic]?.handled === 2, 'two jobs handled')
     a!.crash()
     await b!.until(() => b!.jobs().length === 3, 'the three unfinished jobs in the second member')
     expect(b!.jobs().map((d) => [text(d), d.redelivered])).toEqual([['m2', true], ['m3', true], ['m4', true]])
@@ -102,7 +103,7 @@ describe('exclusive groups', () => {
     expect(b!.jobs().every((d) => d.redelivered)).toBe(true)
     for (const job of a!.jobs()) a!.settle(job) // the frozen tab resumes: too late, ignored
     for (const job of b!.jobs()) b!.settle(job)
-    await sleep(100)
+    await waitFor(async () => (await b!.remote.metrics()).exclusive[topic]?.pending === 0, 'nothing pending')
     const metrics = (await b!.remote.metrics()).exclusive[topic]!
     expect(metrics).toMatchObject({ handled: 2, timeouts: 1, redelivered: 2, pending: 0 })
   })
@@ -118,7 +119,7 @@ describe('exclusive groups', () => {
     await a!.until(() => a!.jobs().length === 1, 'the retry')
     expect(a!.jobs()[0]!.redelivered).toBe(true)
     a!.settle(a!.jobs()[0]!, 'boom again')
-    await sleep(100)
+    await waitFor(async () => (await a!.remote.metrics()).exclusive[topic]?.failed === 1, 'the job counted failed')
     expect(a!.jobs()).toHaveLength(0)
     expect((await a!.remote.metrics()).exclusive[topic]).toMatchObject({ failed: 1, handled: 0, redelivered: 1, pending: 0 })
   })
@@ -131,9 +132,9 @@ describe('exclusive groups', () => {
     await keeper!.subscribe(`x/${run}/other`)
     await a!.subscribe(topic, 1, {})
     a!.crash() // no member left; the group and its broker subscription stay
-    await sleep(50)
+    await waitFor(async () => (await keeper!.remote.metrics()).tabs === 1, 'the crashed tab released')
     await publish(topic, 5)
-    await sleep(200)
+    await waitFor(async () => (await keeper!.remote.metrics()).inbox.depth === 5, 'five messages in the inbox')
     expect((await keeper!.remote.metrics()).inbox).toMatchObject({ depth: 5, durable: true })
 
     const [b] = await tabs(worker, 1)
@@ -141,8 +142,7 @@ describe('exclusive groups', () => {
     await b!.until(() => b!.jobs().length === 5, 'the waiting messages')
     expect(b!.jobs().map(text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4'])
     for (const job of b!.jobs()) b!.settle(job)
-    await sleep(100)
-    expect((await b!.remote.metrics()).inbox.depth).toBe(0)
+    await waitFor(async () => (await b!.remote.metrics()).inbox.depth === 0, 'the inbox emptied')
   })
 
   it('a worker that starts again hands the inbox it finds to the first member, marked redelivered', async () => {
@@ -154,7 +154,7 @@ describe('exclusive groups', () => {
     await publish(topic, 3)
     await a!.until(() => a!.jobs().length === 3, 'three jobs')
     a!.settle(a!.jobs()[0]!)
-    await sleep(50)
+    await waitFor(async () => (await a!.remote.metrics()).inbox.depth === 2, 'the handled job deleted from the inbox')
     // The browser closes: the worker ends with two jobs unfinished.
 
     const second = new TestWorker(storage(name))
@@ -171,7 +171,7 @@ describe('exclusive groups', () => {
     const [a] = await tabs(first, 1, { clean: false })
     await a!.subscribe(topic, 1, {})
     await a!.remote.close() // the last tab leaves: the connection closes, the broker keeps the session
-    await sleep(100)
+    await waitFor(async () => (await broker.stats()).connected === 0, 'the broker to see the connection gone')
     await publish(topic, 4)
 
     const second = new TestWorker(storage(name))
@@ -211,7 +211,7 @@ describe('ExclusiveGroup and broker re-sends', () => {
   function groupWithMember() {
     const got: Delivery[] = []
     const group = new ExclusiveGroup('s', 'g', 'j', spec, null)
-    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {}, warn: () => {} }, id: 1, outstanding: new Set(), stalled: false })
+    group.join({ tab: { deliver: (d) => got.push(d), withdraw: () => {}, warn: () => {}, visible: true, active: true }, id: 1, outstanding: new Set(), stalled: false })
     return { group, got }
   }
 

@@ -3,9 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { HubError } from '../../src/errors.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../e2e/brokers.ts'
-import { TestWorker, type TestTab } from '../support/test-tab.ts'
+import { TestWorker, waitFor, type TestTab } from '../support/test-tab.ts'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const targets = [
   { broker: 'aedes', protocolVersion: 4 },
@@ -66,11 +65,12 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
 
     await a!.remote.close()
     b!.crash() // the tab's Web Lock was released: closed, reloaded or crashed
-    await sleep(100)
-    expect((await broker.stats()).unsubscribes.filter((u) => u.filter === filter)).toHaveLength(0)
+    await waitFor(async () => (await c!.remote.metrics()).tabs === 1, 'two tabs released')
+    expect((await c!.remote.metrics()).subscriptions).toEqual({ local: 1, broker: 1 })
 
     await c!.remote.unsubscribe(1)
-    await sleep(100)
+    await waitFor(async () => (await broker.stats()).unsubscribes.some((u) => u.filter === filter), 'the UNSUBSCRIBE')
+    // Nothing was sent for the first two: the broker saw exactly one UNSUBSCRIBE, after the last tab.
     expect((await broker.stats()).unsubscribes.filter((u) => u.filter === filter)).toHaveLength(1)
   })
 
@@ -83,7 +83,7 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     await a!.subscribe(filter, 0)
     const high = await b!.subscribe(filter, 2)
     await b!.remote.unsubscribe(high)
-    await sleep(100)
+    await waitFor(async () => (await broker.stats()).subscribes.filter((s) => s.filter === filter).length === 3, 'the third SUBSCRIBE')
     const qosSent = (await broker.stats()).subscribes.filter((s) => s.filter === filter).map((s) => s.qos)
     expect(qosSent).toEqual([0, 2, 0])
   })
@@ -101,13 +101,16 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     ] as const
     await broker.publish(`${p}/b/c`, 'one', { qos: 1 })
     await broker.publish(`${p}/z/c`, 'two', { qos: 0 })
-    await sleep(300)
+    // A last message every tab gets on its `#` filter: once it is there, everything before it is too.
+    await broker.publish(`${p}/end`, 'end', { qos: 1 })
+    await a!.until(() => a!.received(subs[1][1]).length === 3, 'the end marker in the first tab')
+    await b!.until(() => b!.received(subs[3][1]).length === 3, 'the end marker in the second tab')
 
     expect(subs.map(([tab, id]) => tab.received(id))).toEqual([
       [`${p}/b/c one`, `${p}/z/c two`],
-      [`${p}/b/c one`, `${p}/z/c two`],
+      [`${p}/b/c one`, `${p}/z/c two`, `${p}/end end`],
       [`${p}/b/c one`],
-      [`${p}/b/c one`, `${p}/z/c two`],
+      [`${p}/b/c one`, `${p}/z/c two`, `${p}/end end`],
       [],
     ])
     // One delivery per tab and copy, however many of the tab's filters it matches. mosquitto
@@ -128,7 +131,9 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     const overlapping = await c!.subscribe(`${p}/1`)
     await c!.until(() => c!.received(overlapping).length === 1, 'retained for an overlapping filter')
     await broker.publish(`${p}/1`, 'live', { qos: 1 })
-    await sleep(300)
+    await a!.until(() => a!.received(first).length === 3, 'the live message in the first tab')
+    await b!.until(() => b!.received(second).length === 3, 'the live message in the second tab')
+    await c!.until(() => c!.received(overlapping).length === 2, 'the live message in the third tab')
 
     expect(a!.received(first).sort()).toEqual([`${p}/1 live`, `${p}/1 r1`, `${p}/2 r2`])
     expect(b!.received(second).sort()).toEqual([`${p}/1 live`, `${p}/1 r1`, `${p}/2 r2`])
@@ -183,7 +188,8 @@ describe.each(targets)('hub worker on $broker with MQTT protocol $protocolVersio
     await broker.start()
     await a!.until(() => a!.status === 'connected', 'connected again', 8000)
     await b!.until(() => b!.status === 'connected', 'connected again in the other tab')
-    await sleep(200) // the re-SUBSCRIBE goes out right after CONNACK
+    // The re-SUBSCRIBE goes out right after CONNACK: wait for the broker to hold it.
+    await waitFor(async () => (await a!.remote.inspect()).broker.some((f) => f.filter === `${p}/#`), 'the filter subscribed again')
     await broker.publish(`${p}/after`, 'back', { qos: 1 })
     await a!.until(() => a!.received(ida).length === 1, 'a message after the outage')
     await b!.until(() => b!.received(idb).length === 1, 'a message after the outage')

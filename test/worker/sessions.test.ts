@@ -7,7 +7,6 @@ import type { HubEvent } from '../../src/public-types.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../e2e/brokers.ts'
 import { TestWorker, waitFor, type OpenOptions, type TestTab } from '../support/test-tab.ts'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const text = (d: Delivery) => new TextDecoder().decode(d.payload)
 const types = (tab: TestTab, session?: string) => tab.hubEvents.filter((e) => !session || e.session === session).map((e) => e.type)
 
@@ -37,15 +36,15 @@ describe('sessions of one worker', () => {
     await aedes.resetStats()
     const first = await open(worker, { url: aedes.url, name: 'bench', lingerMs: 400 })
     await first.leave()
-    await sleep(150)
-    expect((await aedes.stats()).connected).toBe(1) // lingering
-    const reloaded = await open(worker, { url: aedes.url, name: 'bench', lingerMs: 400 })
-    await sleep(400)
-    expect((await aedes.stats()).connects).toBe(1) // the same connection, not a new one
-    reloaded.crash()
-    await sleep(150)
+    expect(worker.service.session('bench')?.tabs.size).toBe(0) // lingering, not closed
     expect((await aedes.stats()).connected).toBe(1)
+    const reloaded = await open(worker, { url: aedes.url, name: 'bench', lingerMs: 400 })
+    const since = Date.now()
+    reloaded.crash()
     await waitFor(() => worker.service.session('bench') === undefined, 'the session to close after the linger')
+    // It lingered again from the second tab's end, and closed with no CONNECT but the first.
+    expect(Date.now() - since).toBeGreaterThanOrEqual(350)
+    expect((await aedes.stats()).connects).toBe(1)
     await aedes.stats().then((stats) => expect(stats.connected).toBe(0))
   })
 
@@ -109,7 +108,7 @@ describe('sessions of one worker', () => {
     for (let i = 0; i < 10; i++) await tab.remote.publish({ topic, payload: '12345', qos: 1, retain: false })
     await tab.until(() => tab.received(id).length === 10, 'the messages back')
     await other.remote.publish({ topic: 'count/other', payload: 'abc', qos: 0, retain: false })
-    await sleep(100)
+    await waitFor(async () => (await other.remote.metrics()).traffic.messagesOut === 1, 'the other session\'s publish sent')
     const { traffic } = await tab.remote.metrics()
     expect((await aedes.stats()).published).toBe(10)
     expect(traffic).toMatchObject({ messagesOut: 10, bytesOut: 50, messagesIn: 10, bytesIn: 50, errors: 0 })
@@ -197,7 +196,7 @@ describe('MQTT 5', () => {
     await a.remote.publish({ topic, payload: 'mine', qos: 1, retain: false })
     await mosquitto.publish(topic, 'theirs')
     await a.until(() => a.received(own).length === 1, 'the other publisher\'s message')
-    await sleep(200)
+    // mosquitto forwards in order: had 'mine' come back, it would be first.
     expect(a.received(own)).toEqual([`${topic} theirs`])
   })
 

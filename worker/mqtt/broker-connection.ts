@@ -1,5 +1,6 @@
 import mqtt from 'mqtt'
 import type { IClientOptions, IClientPublishOptions, IPublishPacket, IStore, MqttClient, Packet } from 'mqtt'
+import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError } from '../../src/errors.ts'
 import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../../src/public-types.ts'
 import { Backoff } from './backoff.ts'
@@ -161,7 +162,10 @@ export class BrokerConnection {
 
   publish(topic: string, payload: string | Uint8Array, qos: QoS, retain: boolean, done: (error?: HubError) => void, properties?: MessageProperties): void {
     const client = this.client
-    if (!client?.connected) return done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+    if (!client?.connected) {
+      done(new HubError('CONNECTION_LOST', 'Not connected to the broker'))
+      return
+    }
     const options = this.protocolVersion === 5 && properties ? { qos, retain, properties } : { qos, retain }
     client.publish(topic, payload as string, options as IClientPublishOptions, (error) => {
       if (client !== this.client) return // the connection died; the owner re-sends from its queue
@@ -231,7 +235,7 @@ export class BrokerConnection {
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'publish') this.traffic.sent(packet.payload.length, packet.properties?.topicAlias !== undefined)
       else if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
-        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0]!.topic)
+        this.pendingSubacks.set(packet.messageId, packet.subscriptions[0].topic)
       }
     })
     client.on('packetreceive', (packet: Packet) => {
@@ -298,7 +302,7 @@ export class BrokerConnection {
       ...(typeof WebSocket !== 'undefined' && { createWebsocket: checkedWebSocket(maxPacket, this.protocolVersion, violated) }),
       autoAssignTopicAlias: v5,
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
-      connectTimeout: this.options.connectTimeout ?? 10_000,
+      connectTimeout: this.options.connectTimeout ?? DEFAULTS.connectTimeoutMs,
       incomingStore: this.incomingStore,
       messageIdProvider: this.ids,
       reconnectPeriod: 0,

@@ -12,7 +12,7 @@ class RateWindow {
 
   add(now: number): void {
     this.advance(now)
-    this.counts[this.bucket % WINDOW_BUCKETS]!++
+    this.counts[this.bucket % WINDOW_BUCKETS]++
   }
 
   perSecond(now: number): number {

@@ -93,9 +93,9 @@ export class DeliveryQueue {
 
   private dropOldest(): boolean {
     for (const kind of [QOS0, QOS12]) {
-      const positions = this.droppable[kind]!
-      while (this.droppableHead[kind]! < positions.length) {
-        const index = positions[this.droppableHead[kind]!++]!
+      const positions = this.droppable[kind]
+      while (this.droppableHead[kind] < positions.length) {
+        const index = positions[this.droppableHead[kind]++]!
         if (index < this.head || !this.slots[index]) continue // sent or withdrawn meanwhile
         this.clear(index)
         if (kind === QOS0) this.dropped.qos0++
@@ -107,7 +107,8 @@ export class DeliveryQueue {
   }
 
   private clear(index: number): void {
-    this.bytes -= sizeOf(this.slots[index]!)
+    const delivery = this.slots[index]
+    if (delivery) this.bytes -= sizeOf(delivery)
     this.slots[index] = undefined
     this.length--
   }

@@ -13,6 +13,10 @@ export interface MemberTab {
   withdraw(sub: number): void
   /** A problem of the group's that the member's app should hear of (the inbox is full). */
   warn(error: WireError): void
+  /** The page is visible: a sticky group's owner is its oldest visible member. */
+  readonly visible: boolean
+  /** The page runs (not frozen, not in the back/forward cache): only such members get work. */
+  readonly active: boolean
 }
 
 export interface Member {
@@ -37,8 +41,17 @@ interface Job extends Readonly<MessageFields> {
 
 /** Jobs a member may hold at once: it runs them one after another, the rest wait in its tab. */
 const WINDOW = 64
+/**
+ * A hidden page runs its timers once a second (once a minute in Chrome after 5 minutes): it
+ * holds one job at a time, so that a visible member can take over after at most one.
+ */
+const HIDDEN_WINDOW = 1
 /** Packet ids remembered to recognise re-sends (the broker has at most 65535 in flight). */
 const SEEN_LIMIT = 2048
+
+function windowOf(member: Member): number {
+  return member.tab.visible ? WINDOW : HIDDEN_WINDOW
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
@@ -68,6 +81,9 @@ export class ExclusiveGroup implements MessageSubscriber {
   private readonly seen = new Map<number, { topic: string; payload: Uint8Array; connection: number }>()
   /** Called when a QoS 1/2 message could not be kept in the inbox (full, or IndexedDB failed). */
   onNotDurable: () => void = () => {}
+  /** Handing over to a newer worker: no new job starts. */
+  private paused = false
+  private idle: Array<() => void> = []
 
   constructor(
     readonly session: string,
@@ -176,8 +192,37 @@ export class ExclusiveGroup implements MessageSubscriber {
     this.pump()
   }
 
+  /** A member's page was frozen or cached: its jobs go to the others at once, and it gets none until it is back. */
+  suspend(member: Member): void {
+    if (!this.members.includes(member)) return
+    this.takeBack(member)
+    this.pump()
+  }
+
+  /** A member's page is back, or its visibility changed: work may go to it again. */
+  resume(): void {
+    this.pump()
+  }
+
+  /** Stops starting jobs, and resolves once no member runs one (or after `timeoutMs`). */
+  quiesce(timeoutMs: number): Promise<void> {
+    this.paused = true
+    if (this.members.every((m) => m.outstanding.size === 0)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      this.idle.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
   private pump(): void {
     if (!this.restored) return
+    if (this.paused) {
+      if (this.members.every((m) => m.outstanding.size === 0)) for (const done of this.idle.splice(0)) done()
+      return
+    }
     while (this.queue.length > 0) {
       const member = this.pick()
       if (!member) return
@@ -185,18 +230,27 @@ export class ExclusiveGroup implements MessageSubscriber {
     }
   }
 
-  /** Sticky: the oldest live member, while it has room. Round-robin: the next member with room. */
+  /**
+   * Sticky: one owner, the oldest visible member that keeps up (else the oldest that keeps up,
+   * else the oldest); a new owner starts only once the previous one finished what it holds, so
+   * the group's jobs run in order. Round-robin: the next member with room, visible ones first.
+   * A frozen or cached member gets nothing.
+   */
   private pick(): Member | undefined {
     if (this.spec.balance === 'sticky') {
       // Called per job: find the owner without building a list.
-      const owner = this.members.find((m) => !m.stalled) ?? this.members[0]
-      return owner && owner.outstanding.size < WINDOW ? owner : undefined
+      const owner = this.members.find((m) => m.tab.active && m.tab.visible && !m.stalled)
+        ?? this.members.find((m) => m.tab.active && !m.stalled) ?? this.members.find((m) => m.tab.active)
+      if (!owner || owner.outstanding.size >= windowOf(owner)) return undefined
+      return this.members.some((m) => m !== owner && m.outstanding.size > 0) ? undefined : owner
     }
-    const live = this.members.filter((m) => !m.stalled)
-    const candidates = live.length > 0 ? live : this.members
+    const active = this.members.filter((m) => m.tab.active)
+    const live = active.filter((m) => !m.stalled)
+    const visible = live.filter((m) => m.tab.visible)
+    const candidates = visible.length > 0 ? visible : live.length > 0 ? live : active
     for (let i = 0; i < candidates.length; i++) {
-      const member = candidates[(this.next + i) % candidates.length]!
-      if (member.outstanding.size < WINDOW) {
+      const member = candidates[(this.next + i) % candidates.length]
+      if (member.outstanding.size < windowOf(member)) {
         this.next = (this.next + i + 1) % candidates.length
         return member
       }

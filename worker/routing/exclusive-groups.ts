@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError, toWire } from '../../src/errors.ts'
 import type { SubscriptionSpec } from '../../src/protocol.ts'
 import type { ExclusiveSpec, QoS } from '../../src/public-types.ts'
@@ -17,7 +18,6 @@ export interface GroupLeases {
   acquire(session: string, group: string, signal: AbortSignal): Promise<() => void>
 }
 
-export const EXCLUSIVE_DEFAULTS: Omit<ExclusiveSpec, 'group'> = { balance: 'sticky', timeoutMs: 30_000, retries: 0 }
 
 /**
  * The exclusive groups of one session. A group holds its own broker subscription (its anchor) for
@@ -62,8 +62,8 @@ export class ExclusiveGroups {
   leave(group: ExclusiveGroup, member: Member, explicit: boolean): void {
     group.leave(member)
     if (group.members.length > 0 || this.groups.get(group.name) !== group) return
-    if (this.leases) return this.handOver(group)
-    if (!explicit) return
+    if (this.leases) this.handOver(group)
+    if (this.leases || !explicit) return
     this.groups.delete(group.name)
     const anchor = this.anchors.get(group)
     if (anchor) this.registry.remove(anchor)
@@ -79,7 +79,7 @@ export class ExclusiveGroups {
     // Before connecting: the broker re-sends right after CONNACK, and each group must know what its inbox holds.
     await Promise.all(records
       .filter((record) => !this.groups.has(record.group))
-      .map((record) => this.create(record.group, record.filter, record.qos, { group: record.group, ...EXCLUSIVE_DEFAULTS })))
+      .map((record) => this.create(record.group, record.filter, record.qos, { group: record.group, ...DEFAULTS.exclusive })))
   }
 
   metrics(): SessionMetrics['exclusive'] {

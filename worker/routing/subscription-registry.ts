@@ -226,7 +226,10 @@ export class SubscriptionRegistry {
   private reconcile(entry: FilterEntry): void {
     if (entry.inFlight || !this.broker.isConnected) return
     const asked = entry.wantedQos()
-    if (asked === null) return this.release(entry)
+    if (asked === null) {
+      this.release(entry)
+      return
+    }
     const wanted = Math.max(asked, this.minQos) as QoS
     if (entry.held === wanted && entry.fresh.size === 0) return
     const generation = new Set(entry.held === null ? entry.subs : entry.fresh)

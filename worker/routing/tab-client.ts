@@ -36,6 +36,12 @@ export class TabClient implements MessageSubscriber, MemberTab {
   readonly id = ++TabClient.opened
   /** The page's visibility, as it last reported it. */
   visible = true
+  /** False while the page is frozen or in the back/forward cache: it gets nothing, and holds no exclusive work. */
+  active = true
+  /** The page's count of freezes (LifecycleEvent): exclusive jobs carry it. */
+  epoch = 0
+  /** Messages that matched while the page was frozen: dropped, counted, and told to it when it is back. */
+  private readonly missed = { qos0: 0, qos12: 0 }
   readonly subs = new Map<number, TabSub>()
   private readonly queue: DeliveryQueue
   /** Sizes of the batches posted and not yet confirmed, oldest first. */
@@ -60,7 +66,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
     events.onmessage = (event: MessageEvent<TabEvent>) => {
       const data = event.data
       if (data.type === 'received') this.received()
-      else if (data.type === 'visibility') this.visible = data.visible === true
+      else if (data.type === 'visibility') this.visibilityChanged(data.visible === true)
+      else if (data.type === 'lifecycle') this.lifecycleChanged(data.active === true, Number(data.epoch) || 0)
       else {
         // An exclusive handler of this tab finished.
         const exclusive = this.subs.get(data.sub)?.exclusive
@@ -75,7 +82,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
       queuedBytes: this.queue.bytes,
       inFlight: this.inFlight.messages,
       delivered: this.delivered,
-      dropped: { ...this.queue.dropped },
+      dropped: { qos0: this.queue.dropped.qos0 + this.missed.qos0, qos12: this.queue.dropped.qos12 + this.missed.qos12 },
       stalls: this.stalls,
     }
   }
@@ -96,6 +103,14 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   deliver(delivery: Delivery): void {
+    if (!this.active) {
+      // Frozen: nothing waits for it (its exclusive groups gave its work to other members).
+      if (delivery.qos === 0) this.missed.qos0++
+      else this.missed.qos12++
+      this.unreported++
+      return
+    }
+    if (delivery.job !== undefined) delivery.epoch = this.epoch
     this.dropped(this.queue.push(delivery, this.stoppedConfirming()))
     this.schedule()
   }
@@ -148,6 +163,39 @@ export class TabClient implements MessageSubscriber, MemberTab {
     this.events.close()
   }
 
+  /**
+   * Frozen or cached: its exclusive work goes to other members at once (the page skips the jobs
+   * it was given before, see LifecycleEvent), and nothing is queued for it. Back: it gets
+   * messages again, is told how many it missed, and its exclusive subscriptions take work again.
+   */
+  private lifecycleChanged(active: boolean, epoch: number): void {
+    if (active === this.active && epoch === this.epoch) return
+    this.active = active
+    this.epoch = epoch
+    for (const sub of this.subs.values()) {
+      if (!sub.exclusive) continue
+      if (active) sub.exclusive.group.resume()
+      else sub.exclusive.group.suspend(sub.exclusive.member)
+    }
+    if (active) this.reportDrops('while the page was frozen or in the back/forward cache')
+  }
+
+  private visibilityChanged(visible: boolean): void {
+    if (visible === this.visible) return
+    this.visible = visible
+    // A sticky group's owner is its oldest visible member.
+    for (const sub of this.subs.values()) sub.exclusive?.group.resume()
+  }
+
+  private reportDrops(why: string): void {
+    if (this.unreported === 0) return
+    const { qos0, qos12 } = this.metrics.dropped
+    this.send({ type: 'warning', error: { code: 'MESSAGES_DROPPED', message:
+      `${this.unreported} messages for this tab were dropped ${why} `
+      + `(queue limit ${this.queue.limits.maxMessages} messages; dropped so far: QoS 0 ${qos0}, QoS 1/2 ${qos12})` } })
+    this.unreported = 0
+  }
+
   /** The tab handled a batch: its window opens again. */
   private received(): void {
     const batch = this.posted.shift()
@@ -156,13 +204,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
     this.inFlight.messages -= batch.messages
     this.inFlight.bytes -= batch.bytes
     if (this.stalled && this.queue.length < this.queue.limits.maxMessages / 2) this.stalled = false
-    if (this.unreported > 0) {
-      const { qos0, qos12 } = this.queue.dropped
-      this.send({ type: 'warning', error: { code: 'MESSAGES_DROPPED', message:
-        `${this.unreported} messages for this tab were dropped because it did not read them in time `
-        + `(queue limit ${this.queue.limits.maxMessages} messages; dropped so far: QoS 0 ${qos0}, QoS 1/2 ${qos12})` } })
-      this.unreported = 0
-    }
+    if (this.active) this.reportDrops('because it did not read them in time')
     this.schedule()
   }
 

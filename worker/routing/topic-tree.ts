@@ -48,20 +48,20 @@ export class TopicTree<T> {
     const levels = filter.split('/')
     const path: TrieNode<T>[] = [this.#root]
     for (const level of levels) {
-      const child = path[path.length - 1]!.children.get(level)
+      const child = path[path.length - 1].children.get(level)
       if (child === undefined) return false
       path.push(child)
     }
-    const node = path[path.length - 1]!
+    const node = path[path.length - 1]
     if (node.values === undefined || !node.values.delete(value)) return false
     if (node.values.size > 0) return true
     node.values = undefined
     node.filter = undefined
     this.#filters--
     for (let i = levels.length; i > 0; i--) {
-      const n = path[i]!
+      const n = path[i]
       if (n.values !== undefined || n.children.size > 0) break
-      path[i - 1]!.children.delete(levels[i - 1]!)
+      path[i - 1].children.delete(levels[i - 1])
     }
     return true
   }
@@ -112,12 +112,12 @@ export class TopicTree<T> {
       return
     }
     // [MQTT-4.7.2-1] a wildcard first level does not match a topic that starts with '$'.
-    const wildcards = i > 0 || levels[0]!.charCodeAt(0) !== DOLLAR
+    const wildcards = i > 0 || levels[0].charCodeAt(0) !== DOLLAR
     if (wildcards) {
       const hash = node.children.get('#')
       if (hash?.values !== undefined) emit(hash)
     }
-    const level = levels[i]!
+    const level = levels[i]
     // A '+' or '#' level in an (invalid) topic must not reach the wildcard nodes twice.
     if (level !== '+' && level !== '#') {
       const exact = node.children.get(level)

@@ -1,6 +1,7 @@
 // What a tab sends is checked again in the worker: the tab validated already, but checking again
 // costs little and keeps a stale or hostile tab from making the broker drop the connection that
 // every tab shares. Each function returns a clean copy or throws a HubError.
+import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError } from '../../src/errors.ts'
 import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout,
@@ -61,6 +62,6 @@ export function checkRequest(request: RequestRequest): RequestRequest {
   if (properties?.responseTopic !== undefined || properties?.correlationData !== undefined) {
     throw new HubError('INVALID_OPTIONS', 'request() sets the response topic and correlation data itself')
   }
-  const timeoutMs = checkTimeout(request.timeoutMs, 'timeout', 10_000)
+  const timeoutMs = checkTimeout(request.timeoutMs, 'timeout', DEFAULTS.requestTimeoutMs)
   return { topic: request.topic, payload, qos: checkQos(request.qos), timeoutMs, ...(properties && { properties }) }
 }

@@ -93,7 +93,10 @@ export class Publisher {
 
   /** Waits for the ack of a record stored earlier (by this worker or one before it). */
   await(seq: number, onAck: AckListener): void {
-    if (!this.outbox.records.has(seq)) return onAck(seq) // acknowledged already
+    if (!this.outbox.records.has(seq)) {
+      onAck(seq) // acknowledged already
+      return
+    }
     const listeners = this.waiters.get(seq) ?? new Set()
     listeners.add(onAck)
     this.waiters.set(seq, listeners)
@@ -172,7 +175,7 @@ export class Publisher {
     for (const record of this.inFlight.values()) if (record.qos === 2) qos2++
     let next = 0
     while (next < this.queue.length && this.inFlight.size + batch.length < this.window) {
-      const record = this.queue[next]!
+      const record = this.queue[next]
       if (!this.outbox.records.has(record.seq)) {
         next++ // completed meanwhile (a lost session released it)
         continue

@@ -2,12 +2,12 @@ import type { IPublishPacket } from 'mqtt'
 import { HubError, toWire } from '../../src/errors.ts'
 import type { Delivery, PublishRequest, RequestRequest, StatusEvent, SubscriptionSpec } from '../../src/protocol.ts'
 import type { HubEvent, HubStatus, MqttConnectOptions, QoS, ReconnectOptions } from '../../src/public-types.ts'
-import type { DeliveryMetrics, HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
+import type { HubInspection, SessionMetrics, SessionSummary } from '../../src/reports.ts'
 import { BrokerConnection, type ConnectInfo, type ConnectionListener } from '../mqtt/broker-connection.ts'
 import { ExclusiveGroups, type GroupLeases } from '../routing/exclusive-groups.ts'
 import { persistedValue, type HubDatabase } from '../storage/hub-db.ts'
 import type { Inbox } from '../storage/inbox.ts'
-import { inspectSession } from '../service/inspection.ts'
+import { inspectSession, sessionMetrics } from './reports.ts'
 import { Outbox, type OutboxLimits } from '../storage/outbox.ts'
 import { PacketIds } from './packet-ids.ts'
 import { receivedProperties, Requests } from '../routing/requests.ts'
@@ -190,33 +190,10 @@ export class Session implements ConnectionListener {
     this.release(sub, true)
   }
 
-  /** Counters of this connection, and of the asking tab's deliveries. */
+  /** Counters of this connection, and of the asking tab's deliveries (of every tab without one). */
   metrics(tab?: TabClient): SessionMetrics {
-    const inbox = this.storage.inbox
-    const publisher = this.publisherReady
-    const outbox = publisher?.outbox
-    return {
-      name: this.name,
-      status: this.statusEvent.status,
-      tabs: this.tabs.size,
-      brokerSubscriptions: this.registry.brokerFilters().length,
-      subscriptions: { local: [...this.tabs].reduce((n, tab) => n + tab.subs.size, 0), broker: this.registry.brokerFilters().length },
-      traffic: this.connection.traffic.snapshot(),
-      exclusive: this.groups.metrics(),
-      inbox: { depth: inbox?.depth ?? 0, limit: inbox?.limit ?? 0, overflowed: inbox?.overflowed ?? 0, durable: inbox !== null },
-      outbox: {
-        depth: outbox?.depth ?? 0,
-        bytes: outbox?.size ?? 0,
-        oldestAgeMs: outbox?.oldestAgeMs ?? null,
-        inFlight: publisher?.inFlightCount ?? 0,
-        maxMessages: this.config.outbox.maxMessages,
-        maxBytes: this.config.outbox.maxBytes,
-        durable: outbox?.durable ?? this.storage.db !== null,
-        droppedQos0: publisher?.dropped ?? 0,
-        possibleDuplicates: publisher?.possibleDuplicates ?? 0,
-      },
-      delivery: { ...(tab ? tab.metrics : sumDeliveries([...this.tabs].map((t) => t.metrics))), handlerErrors: 0 },
-    }
+    const { name, statusEvent: status, tabs, connection, registry, groups, storage, config } = this
+    return sessionMetrics({ name, status, tabs, connection, registry, groups, inbox: storage.inbox, publisher: this.publisherReady, durable: storage.db !== null, config }, tab)
   }
 
   /** Who shares this connection and what the broker holds, as `tab` sees it. */
@@ -307,7 +284,9 @@ export class Session implements ConnectionListener {
     let writes: Array<Promise<void>> | undefined
     for (const [subscriber, subs] of matched) {
       const written = subscriber.receive(message, subs)
-      if (written) (writes ??= []).push(written)
+      if (!written) continue
+      writes ??= []
+      writes.push(written)
     }
     if (writes) return Promise.all(writes).then(() => {})
   }
@@ -331,15 +310,4 @@ export class Session implements ConnectionListener {
     else this.registry.remove(sub)
   }
 
-}
-
-/** The deliveries of every tab of a session, added up (for the whole hub's metrics). */
-function sumDeliveries(all: DeliveryMetrics[]): DeliveryMetrics {
-  const sum: DeliveryMetrics = { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0 }
-  for (const m of all) {
-    for (const key of ['queued', 'queuedBytes', 'inFlight', 'delivered', 'stalls'] as const) sum[key] += m[key]
-    sum.dropped.qos0 += m.dropped.qos0
-    sum.dropped.qos12 += m.dropped.qos12
-  }
-  return sum
 }

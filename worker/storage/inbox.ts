@@ -1,6 +1,6 @@
+import { DEFAULTS } from '../../src/defaults.ts'
 import type { HubDatabase, InboxRecord } from './hub-db.ts'
 
-export const INBOX_DEFAULT_LIMIT = 10_000
 
 /**
  * Exclusive QoS 1/2 messages between the broker's delivery and a member's "handled": written
@@ -20,7 +20,7 @@ export class Inbox {
     readonly limit: number,
   ) {}
 
-  static async open(db: HubDatabase, limit = INBOX_DEFAULT_LIMIT): Promise<Inbox> {
+  static async open(db: HubDatabase, limit: number = DEFAULTS.inboxLimit): Promise<Inbox> {
     const inbox = new Inbox(db, limit)
     inbox.size = await db.count('inbox')
     return inbox

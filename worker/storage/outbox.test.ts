@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAedes, type TestBroker } from '../../e2e/brokers.ts'
-import { OUTBOX_DEFAULTS } from '../../src/options.ts'
+import { DEFAULTS } from '../../src/defaults.ts'
 import { openHubDatabase } from './hub-db.ts'
 import { Inbox } from './inbox.ts'
 import { Outbox } from './outbox.ts'
@@ -12,27 +12,26 @@ import { PacketIds } from '../session/packet-ids.ts'
 import type { SessionStorage } from '../session/session.ts'
 import { TestWorker, waitFor, type TestTab } from '../../test/support/test-tab.ts'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let run = 0
 
 describe('Outbox store', () => {
   it('resolves add() once the record is on disk, in publish order, and forgets it after remove()', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     const records = await Promise.all([1, 2, 3].map((n) => outbox.add(`t/${n}`, `p${n}`, 1, false, null)))
     expect(records.map((r) => r.seq)).toEqual([...records.map((r) => r.seq)].sort((a, b) => a! - b!))
     expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
     outbox.remove(records[1]!)
-    await sleep(20)
+    await waitFor(async () => (await db.count('outbox')) === 2, 'the delete committed')
     expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/3'])
-    const reopened = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const reopened = await Outbox.open(db, 's', DEFAULTS.outbox)
     expect([...reopened.records.values()].map((r) => [r.topic, new TextDecoder().decode(r.payload)])).toEqual([['t/1', 'p1'], ['t/3', 'p3']])
     expect(reopened.oldestAgeMs).toBeGreaterThanOrEqual(0)
   })
 
   it('writes many publishes of one macrotask in one transaction', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     let transactions = 0
     const original = db.transaction.bind(db)
     ;(db as { transaction: typeof db.transaction }).transaction = ((...args: Parameters<typeof db.transaction>) => {
@@ -57,11 +56,11 @@ describe('Outbox store', () => {
 
   it('keeps the PUBREL state of a QoS 2 record across a reopen', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
-    const outbox = await Outbox.open(db, 's', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     const record = await outbox.add('t', 'x', 2, false, null)
     record.messageId = 7
     await outbox.released(record)
-    const [stored] = (await Outbox.open(db, 's', OUTBOX_DEFAULTS)).records.values()
+    const [stored] = (await Outbox.open(db, 's', DEFAULTS.outbox)).records.values()
     expect(stored).toMatchObject({ state: 'pubrel', messageId: 7, qos: 2 })
   })
 })
@@ -138,7 +137,12 @@ describe('publishing through the outbox (aedes)', () => {
     const sub = await witness(topic)
     await tab.until(() => tab.acked.length === 40, 'forty acks', 10_000)
     await waitFor(() => sub.got.length >= 40, 'forty messages')
-    await sleep(200)
+    // Sent after the forty on the same connection: once the witness has it, any re-send of theirs would be there too.
+    const marker = await tab.remote.publish({ topic, payload: 'end', qos: 1, retain: false })
+    await waitFor(() => sub.got.includes('1:end'), 'the end marker')
+    sub.got.splice(sub.got.indexOf('1:end'), 1)
+    await tab.until(() => tab.acked.some((a) => a.seq === marker), 'the end marker acked')
+    tab.acked.splice(tab.acked.findIndex((a) => a.seq === marker), 1)
     // In publish order per QoS level (a subscriber sees QoS 2 messages at PUBREL, so the levels may interleave).
     expect(sub.got.filter((m) => m.startsWith('1:'))).toEqual(Array.from({ length: 30 }, (_, i) => `1:q1-${i}`))
     expect(sub.got.filter((m) => m.startsWith('2:'))).toEqual(Array.from({ length: 10 }, (_, i) => `2:q2-${i}`))
@@ -172,7 +176,7 @@ describe('publishing through the outbox (aedes)', () => {
     const topic = `o/${++run}`
     const name = `db-${run}`
     const db = await openHubDatabase(name)
-    const outbox = await Outbox.open(db, 'default', OUTBOX_DEFAULTS)
+    const outbox = await Outbox.open(db, 'default', DEFAULTS.outbox)
     const record = await outbox.add(topic, 'once', 2, false, null)
     record.messageId = 9
     await outbox.released(record) // PUBREC came, then the worker died before PUBCOMP
@@ -201,7 +205,7 @@ describe('publishing through the outbox (aedes)', () => {
     })()
     await waitFor(() => sub.got.length > 50, 'the stream to start')
     await broker.stop()
-    await sleep(200)
+    await tab.until(() => tab.status !== 'connected', 'the outage noticed')
     await broker.start()
     await publishing
     await tab.until(() => tab.acked.length === 300, 'every ack', 15_000)

@@ -134,7 +134,9 @@ export class Outbox {
       for (const seq of deletes) void tx.store.delete(seq)
       const seqs = await Promise.all(keys)
       await tx.done
-      puts.forEach(({ record, done }, i) => done(this.stored(record, seqs[i]!)))
+      puts.forEach(({ record, done }, i) => {
+        done(this.stored(record, seqs[i]))
+      })
     } catch (error) {
       for (const { record, done } of puts) {
         this.bytes -= record.bytes
