@@ -144,9 +144,9 @@ test('500 QoS 2 from two tabs of one persistent session lose nothing through a b
     })
     const outbox = await tabs[0]!.evaluate(() => harness.hub().metrics().then((m) => m.outbox))
     expect(outbox.depth).toBe(0)
-    // The broker's answer after the restart: mosquitto 2.0.11 forgot the session.
-    const present = await tabs[0]!.evaluate(() => harness.sessionPresent())
-    expect(present).toEqual(brokerKind === 'mosquitto' ? [false, false] : [false, true])
+    // After the restart every broker here forgot the session (mosquitto 2.0.11, aedes 1.2 with
+    // every connection dropped, RabbitMQ 3.10 killed with the client connected): the case this tests.
+    expect(await tabs[0]!.evaluate(() => harness.sessionPresent())).toEqual([false, false])
     // Duplicates only from messages re-published after a lost session (counted), never otherwise;
     // RabbitMQ acks QoS 2 with PUBACK: there it is QoS 1, at least once.
     const possible = outbox.possibleDuplicates
