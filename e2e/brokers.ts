@@ -167,6 +167,10 @@ function mosquittoConfig(tcpPort: number, wsPort: number, persistenceDir: string
     'log_type all',
     'log_timestamp false',
     'connection_messages true',
+    // By default mosquitto 2.0 drops QoS 0 messages for a connected client whose queue is over
+    // 1,000 messages (a browser worker reading a 100,000-message burst): unlimited, like a broker
+    // sized for bursts. docs/brokers.md says what the default does.
+    'max_queued_messages 0',
     `listener ${tcpPort} ${HOST}`,
     'socket_domain ipv4',
     `listener ${wsPort} ${HOST}`,
