@@ -73,7 +73,7 @@ function trackStats (broker) {
  * @param {number} port
  * @param {string} host
  */
-async function listenWebSocket (broker, port, host) {
+export async function listenWebSocket (broker, port, host) {
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set()
   const server = createServer((_req, res) => { res.writeHead(426).end('MQTT over WebSocket only\n') })

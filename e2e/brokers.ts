@@ -1,26 +1,33 @@
-// Real brokers for tests: the embedded aedes (in-process) and mosquitto (a child process), behind
-// one interface, each able to say what clients really sent it and to simulate an outage.
+// Real brokers for tests: the embedded aedes (in-process), mosquitto and RabbitMQ (child processes),
+// behind one interface, each able to say what clients really sent it and to simulate an outage.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect as tcpConnect, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import mqtt from 'mqtt'
 import { startAedesBroker, type BrokerPublishOptions, type BrokerStats } from '../demo/broker.mjs'
+import { publishOnce, startRabbitMQ } from './rabbitmq.ts'
 
 export type { BrokerPublishOptions, BrokerStats }
 
+export type BrokerKind = 'aedes' | 'mosquitto' | 'rabbitmq'
+
 export interface TestBroker {
-  kind: 'aedes' | 'mosquitto'
+  kind: BrokerKind
   /** `ws://127.0.0.1:PORT`, for the hub and for browsers */
   url: string
+  /** `mqtt://127.0.0.1:PORT`, for plain Node clients, where the broker has a TCP listener */
+  tcpUrl?: string
   /** What clients did so far; waits for the broker to finish reporting what it just did. */
   stats(): Promise<BrokerStats>
   /** Forgets counted events; `connected` and `clients` still describe the live connections. */
   resetStats(): Promise<void>
-  /** Drops every connection and stops accepting new ones, like a crash. */
-  stop(): Promise<void>
+  /**
+   * Drops every connection and stops accepting new ones, like a crash. `graceful`: mosquitto is
+   * stopped with SIGTERM (it writes its persistence file and closes connections cleanly) instead of SIGKILL.
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>
   /** Accepts connections again on the same port. */
   start(): Promise<void>
   close(): Promise<void>
@@ -37,6 +44,30 @@ const LOG_IDLE_MS = 50
 const READY_TIMEOUT_MS = 10_000
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export function startBroker(kind: BrokerKind, options: { persistence?: boolean } = {}): Promise<TestBroker> {
+  if (kind === 'aedes') return startAedes()
+  if (kind === 'mosquitto') return startMosquitto(options)
+  return startRabbitMQ()
+}
+
+/** What a broker gives by its nature; tests assert what holds on each. */
+export interface BrokerTraits {
+  mqtt5: boolean
+  /** A wildcard SUBSCRIBE gets the retained messages it matches (RabbitMQ 3.10: only an exact topic does). */
+  retainedForWildcards: boolean
+  /** The highest QoS the broker grants (RabbitMQ 3.10 grants 1 for 2). */
+  maxQos: 0 | 1 | 2
+  /** `$share/group/filter` is a shared subscription (RabbitMQ 3.10 takes it as an ordinary filter). */
+  sharedSubscriptions: boolean
+}
+
+export const BROKER_TRAITS: Record<BrokerKind, BrokerTraits> = {
+  // aedes 1.2 takes $share/group/filter as an ordinary filter, like RabbitMQ 3.10 (measured).
+  aedes: { mqtt5: false, retainedForWildcards: true, maxQos: 2, sharedSubscriptions: false },
+  mosquitto: { mqtt5: true, retainedForWildcards: true, maxQos: 2, sharedSubscriptions: true },
+  rabbitmq: { mqtt5: false, retainedForWildcards: false, maxQos: 1, sharedSubscriptions: false },
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,14 +97,17 @@ export async function startAedes(port = 0, { credentials }: { credentials?: { us
   }
 }
 
-/** `allowAnonymous: false` (and no password file): every CONNECT is refused as not authorised. */
-export async function startMosquitto({ allowAnonymous = true }: { allowAnonymous?: boolean } = {}): Promise<TestBroker> {
+/**
+ * `allowAnonymous: false` (and no password file): every CONNECT is refused as not authorised.
+ * `persistence`: mosquitto keeps sessions and queued messages in a file across stop() and start().
+ */
+export async function startMosquitto({ allowAnonymous = true, persistence = false }: { allowAnonymous?: boolean; persistence?: boolean } = {}): Promise<TestBroker> {
   const tcpPort = await freePort()
   let wsPort = await freePort()
   while (wsPort === tcpPort) wsPort = await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
-  await writeFile(config, mosquittoConfig(tcpPort, wsPort, allowAnonymous))
+  await writeFile(config, mosquittoConfig(tcpPort, wsPort, allowAnonymous, persistence ? dir : null))
 
   const log = new MosquittoLog()
   // 'close' (not 'exit') also waits for the log pipes to drain, so stats() sees every line.
@@ -87,34 +121,22 @@ export async function startMosquitto({ allowAnonymous = true }: { allowAnonymous
     if (child.stdout) log.attach(child.stdout)
     if (child.stderr) log.attach(child.stderr)
     try {
-      await waitReady(closed, [tcpPort, wsPort], log)
+      await waitListening(closed, [tcpPort, wsPort], () => log.output())
     } catch (err) {
       await stop()
       throw err
     }
   }
 
-  async function stop(): Promise<void> {
+  async function stop({ graceful = false }: { graceful?: boolean } = {}): Promise<void> {
     if (!proc) return
     const { child, closed } = proc
     proc = null
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGKILL')
+      process.kill(child.pid, graceful ? 'SIGTERM' : 'SIGKILL')
     }
     await closed
     log.brokerDown()
-  }
-
-  async function publish(topic: string, payload: string | Buffer, opts: BrokerPublishOptions = {}) {
-    const client = await mqtt.connectAsync(`mqtt://${HOST}:${tcpPort}`, {
-      clientId: `${BROKER_SIDE_CLIENT_PREFIX}${Math.random().toString(16).slice(2, 10)}`,
-      reconnectPeriod: 0,
-    }, false)
-    try {
-      await client.publishAsync(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false })
-    } finally {
-      await client.endAsync()
-    }
   }
 
   try {
@@ -126,28 +148,33 @@ export async function startMosquitto({ allowAnonymous = true }: { allowAnonymous
   return {
     kind: 'mosquitto',
     url: `ws://${HOST}:${wsPort}`,
+    tcpUrl: `mqtt://${HOST}:${tcpPort}`,
     stats: async () => { await log.settle(); return log.snapshot() },
     resetStats: async () => { await log.settle(); log.reset() },
-    stop,
+    stop: (options) => stop(options),
     start,
     async close() {
       await stop()
       await rm(dir, { recursive: true, force: true })
     },
-    publish,
+    publish: (topic, payload, opts) => publishOnce(`mqtt://${HOST}:${tcpPort}`, topic, payload, opts),
   }
 }
 
-function mosquittoConfig(tcpPort: number, wsPort: number, allowAnonymous: boolean): string {
+function mosquittoConfig(tcpPort: number, wsPort: number, allowAnonymous: boolean, persistenceDir: string | null): string {
   // Without `socket_domain ipv4` mosquitto 2.0 binds every interface despite the address; a
   // websockets-only config fails to start. stderr is unbuffered (stdout is not, when piped).
   return [
     `allow_anonymous ${allowAnonymous}`,
-    'persistence false',
+    ...(persistenceDir ? ['persistence true', `persistence_location ${persistenceDir}/`, 'autosave_interval 1'] : ['persistence false']),
     'log_dest stderr',
     'log_type all',
     'log_timestamp false',
     'connection_messages true',
+    // By default mosquitto 2.0 drops QoS 0 messages for a connected client whose queue is over
+    // 1,000 messages (a browser worker reading a 100,000-message burst): unlimited, like a broker
+    // sized for bursts. docs/brokers.md says what the default does.
+    'max_queued_messages 0',
     `listener ${tcpPort} ${HOST}`,
     'socket_domain ipv4',
     `listener ${wsPort} ${HOST}`,
@@ -157,16 +184,17 @@ function mosquittoConfig(tcpPort: number, wsPort: number, allowAnonymous: boolea
   ].join('\n')
 }
 
-async function waitReady(closed: Promise<void>, ports: number[], log: MosquittoLog): Promise<void> {
+/** Resolves once a started process listens on every port; rejects with its output if it exits first. */
+export async function waitListening(closed: Promise<void>, ports: number[], output: () => string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const exited = closed.then((): never => {
-    throw new Error(`mosquitto exited before listening:\n${log.output()}`)
+    throw new Error(`the broker exited before listening:\n${output()}`)
   })
   exited.catch(() => {}) // only raced below
-  const deadline = Date.now() + READY_TIMEOUT_MS
+  const deadline = Date.now() + timeoutMs
   for (const port of ports) {
     while (!(await Promise.race([canConnect(port), exited]))) {
       if (Date.now() > deadline) {
-        throw new Error(`mosquitto not listening on ${HOST}:${port} after ${READY_TIMEOUT_MS} ms:\n${log.output()}`)
+        throw new Error(`not listening on ${HOST}:${port} after ${timeoutMs} ms:\n${output()}`)
       }
       await sleep(20)
     }

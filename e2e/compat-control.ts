@@ -1,7 +1,7 @@
 // Runs one test body against MQTT.js and against mqtt-hub/compat, in the same page (e2e/harness/
 // compat-control.html): what MQTT.js does there is the target, what compat does must match it.
 import type { Page } from '@playwright/test'
-import type { TestBroker } from './brokers.ts'
+import type { BrokerKind, TestBroker } from './brokers.ts'
 import type { MqttLibraryName } from './harness/compat-control-page.ts'
 import { expect, test } from './fixtures.ts'
 
@@ -11,7 +11,7 @@ export interface ControlContext {
   page: Page
   lib: MqttLibraryName
   broker: TestBroker
-  brokerKind: 'aedes' | 'mosquitto'
+  brokerKind: BrokerKind
   protocolVersion: 4 | 5
   prefix: string
 }

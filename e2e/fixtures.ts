@@ -1,15 +1,23 @@
-// Playwright fixtures: a real broker per project (aedes in-process or a mosquitto process), tabs
+// Playwright fixtures: a real broker per project (aedes in-process, a mosquitto or RabbitMQ process), tabs
 // that load the harness page in one browser context (so they share one SharedWorker), and CDP
 // access to that worker, which Playwright has no API for.
 import { test as base, expect, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
-import { startAedes, startMosquitto, type TestBroker } from './brokers.ts'
+import { BROKER_TRAITS, startBroker, type BrokerKind, type BrokerTraits, type TestBroker } from './brokers.ts'
 
 export interface BrokerOptions {
-  brokerKind: 'aedes' | 'mosquitto'
+  brokerKind: BrokerKind
   protocolVersion: 4 | 5
 }
 
+/**
+ * Hub options a user of this broker must set, given to every hub the test pages open (through
+ * `window.hubTestOptions`): RabbitMQ needs every broker subscription at one QoS (docs/brokers.md).
+ */
+const HUB_OPTIONS: Record<BrokerKind, object> = { aedes: {}, mosquitto: {}, rabbitmq: { minSubscriptionQos: 1 } }
+
 interface Fixtures {
+  /** What the project's broker gives by its nature (RabbitMQ: no MQTT 5, no retained for wildcards, QoS 2 as 1). */
+  traits: BrokerTraits
   /** Opens a new tab of the harness page in the test's browser context. */
   openTab: () => Promise<Page>
   /** A topic prefix no other test uses (retained messages outlive tests on a shared broker). */
@@ -30,14 +38,23 @@ export const test = base.extend<Fixtures, BrokerOptions & { broker: TestBroker }
   protocolVersion: [4, { option: true, scope: 'worker' }],
   broker: [
     async ({ brokerKind }, use) => {
-      const broker = brokerKind === 'aedes' ? await startAedes() : await startMosquitto()
+      const broker = await startBroker(brokerKind)
       await use(broker)
       await broker.close()
     },
     { scope: 'worker' },
   ],
+  traits: async ({ brokerKind }, use) => {
+    await use(BROKER_TRAITS[brokerKind])
+  },
+  context: async ({ context, brokerKind }, use) => {
+    const options = HUB_OPTIONS[brokerKind]
+    await context.addInitScript((o) => { (window as unknown as { hubTestOptions: object }).hubTestOptions = o }, options)
+    await use(context)
+  },
   prefix: async ({ protocolVersion }, use, testInfo) => {
-    await use(`e2e/${testInfo.project.name}/${protocolVersion}/${++counter}-${Date.now()}`)
+    // No '.': RabbitMQ takes it for a level separator (e2e/rabbitmq.test.ts).
+    await use(`e2e/${testInfo.project.name.replaceAll('.', '_')}/${protocolVersion}/${++counter}-${Date.now()}`)
   },
   openTab: async ({ context }, use) => {
     await use(() => openTab(context))

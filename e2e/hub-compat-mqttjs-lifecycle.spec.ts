@@ -1,7 +1,7 @@
 // MQTT.js's own behavioural tests of connecting, ending, going offline, reconnecting and its
 // options (test/node/abstract_client.ts, client.ts), rewritten against real brokers: each body
 // runs against MQTT.js (the control) and against mqtt-hub/compat in the same page.
-import { freePort, startAedes, startMosquitto, type TestBroker } from './brokers.ts'
+import { freePort, startAedes, startMosquitto, type BrokerKind, type TestBroker } from './brokers.ts'
 import { behaviour, expect } from './compat-control.ts'
 
 behaviour('connect gives the CONNACK packet; client.connected ("should provide connack packet with connect event")', async ({ page, lib, broker, protocolVersion }) => {
@@ -129,7 +129,7 @@ behaviour('a broker outage: offline, close, reconnect every reconnectPeriod (not
 })
 
 /** A broker of the project's kind that refuses every CONNECT: not authorised (MQTT 3.1.1 return code 5 / 4, MQTT 5 reason code 135). */
-async function refusingBroker(kind: 'aedes' | 'mosquitto'): Promise<TestBroker> {
+async function refusingBroker(kind: BrokerKind): Promise<TestBroker> {
   return kind === 'aedes' ? startAedes(0, { credentials: { username: 'app', password: 'right' } }) : startMosquitto({ allowAnonymous: false })
 }
 

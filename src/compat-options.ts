@@ -61,7 +61,7 @@ const REFUSED: Record<string, string> = {
   hostname: 'give the broker as a ws:// or wss:// url',
   port: 'give the broker as a ws:// or wss:// url',
   path: 'give the broker as a ws:// or wss:// url',
-  servers: 'the hub connects to one url',
+  servers: "give a cluster's nodes to createHub as url: [...] (ws:// or wss:// URLs)",
   wsOptions: 'the worker opens the WebSocket itself',
   transformWsUrl: 'functions cannot reach the worker; compute the url first',
   createWebsocket: 'the worker opens the WebSocket itself',

@@ -7,7 +7,10 @@ export const DEFAULTS = {
   /** Backoff `minDelayMs * factor ** attempt`, capped, ±jitter/2, reset after a stable connection. */
   reconnect: { minDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.5, stableAfterMs: 10_000 } satisfies ReconnectOptions,
   outbox: { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 } satisfies OutboxLimits,
-  queue: { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024 } satisfies QueueLimits,
+  /** A tab's queue: `maxBytes` and `maxMessages` bind a tab that stopped confirming (none for `stalledAfterMs`), `burstMaxBytes` one that reads. */
+  queue: { maxMessages: 10_000, maxBytes: 8 * 1024 * 1024, burstMaxBytes: 32 * 1024 * 1024, stalledAfterMs: 3_000 } satisfies QueueLimits,
+  /** The largest packet the hub takes from a broker: one fits in a stalled tab's queue (`queue.maxBytes`). */
+  maxIncomingPacketBytes: 8 * 1024 * 1024,
   exclusive: { balance: 'sticky', timeoutMs: 30_000, retries: 0 } satisfies Omit<ExclusiveSpec, 'group'>,
   /** How long a connection stays after its last tab closed (a reload takes it over). */
   lingerMs: 3_000,

@@ -25,12 +25,16 @@ export type HubErrorCode =
   | 'BROKER_UNREACHABLE'
   | 'CONNECTION_REFUSED'
   | 'CONNECTION_LOST'
+  /** The broker broke the MQTT protocol: the hub closed the connection [MQTT-4.8.0-1] and reconnects. */
+  | 'PROTOCOL_VIOLATION'
   | 'SESSION_BUSY'
   | 'SUBSCRIBE_REJECTED'
   | 'PUBLISH_FAILED'
   | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
   | 'MESSAGES_DROPPED'
+  /** A QoS 2 message was published again after the broker lost its session: it may arrive twice. */
+  | 'POSSIBLE_DUPLICATE'
   | 'MQTT5_REQUIRED'
   | 'NO_RESPONSE_TOPIC'
   | 'HANDLER_FAILED'

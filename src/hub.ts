@@ -9,7 +9,7 @@ import type { HubMessage } from './message.ts'
 import { messageStream, type HubMessageStream } from './message-stream.ts'
 import {
   checkExclusive, checkHubOptions, checkLinger, checkMaxPayload, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits,
-  checkReconnectOptions, checkTimeout, checkUrl, record,
+  checkReconnectOptions, checkTimeout, checkUrls, record,
 } from './options.ts'
 import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi, type TabEvent, type WorkerAddress, type WorkerEvent } from './protocol.ts'
 import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptions } from './public-types.ts'
@@ -65,7 +65,10 @@ class TabHub implements Hub {
     this.maxPayloadBytes = checkMaxPayload(o.maxPayloadBytes)
     this.openRequest = {
       protocol: PROTOCOL_VERSION,
-      url: checkUrl(o.url),
+      url: checkUrls(o.url),
+      // Checked by the worker, which alone uses it (the tab bundle stays small).
+      maxIncomingPacketBytes: o.maxIncomingPacketBytes as number | undefined,
+      minSubscriptionQos: checkQos(o.minSubscriptionQos),
       name: checkName(o.name),
       mqtt: checkMqttOptions(o.mqtt),
       reconnect: checkReconnectOptions(o.reconnect),

@@ -9,7 +9,7 @@ import { validateTopicName } from './topic.ts'
 export const MAX_PAYLOAD_BYTES = 268_435_455 - 65_542
 
 /** Every key `createHub()` takes (HubOptions). */
-const HUB_KEYS = new Set(['url', 'name', 'mqtt', 'reconnect', 'outbox', 'queue', 'maxPayloadBytes', 'lingerMs', 'callTimeoutMs', 'worker'])
+const HUB_KEYS = new Set(['url', 'name', 'mqtt', 'reconnect', 'outbox', 'queue', 'maxPayloadBytes', 'lingerMs', 'callTimeoutMs', 'worker', 'maxIncomingPacketBytes', 'minSubscriptionQos'])
 
 /** createHub()'s options as an object whose every key is known: nothing a caller passes is silently dropped. */
 export function checkHubOptions(options: unknown): Record<string, unknown> {
@@ -17,7 +17,7 @@ export function checkHubOptions(options: unknown): Record<string, unknown> {
   for (const key of Object.keys(o)) {
     if (HUB_KEYS.has(key)) continue
     // MQTT.js habits: say where they go.
-    const moved = MQTT_KEYS.has(key as keyof MqttConnectOptions) ? `mqtt.${key}` : key === 'reconnectPeriod' ? 'reconnect: { minDelayMs, maxDelayMs }' : ''
+    const moved = MQTT_KEYS.has(key as keyof MqttConnectOptions) ? `mqtt.${key}` : key === 'reconnectPeriod' ? 'reconnect: { minDelayMs, maxDelayMs }' : key === 'servers' ? 'url: [url1, url2]' : ''
     throw new HubError('INVALID_OPTIONS', `${key} is not a createHub() option${moved && `: use ${moved}`}`)
   }
   return o
@@ -62,6 +62,22 @@ export function checkUrl(url: unknown): string {
     throw new HubError('INVALID_URL', `url must use ws: or wss:, got ${parsed.protocol}`)
   }
   return url
+}
+
+/** The URLs of one broker or of a cluster's nodes, tried in turn: one string or a non-empty list. */
+export function checkUrls(value: unknown): string[] {
+  if (!Array.isArray(value)) return [checkUrl(value)]
+  if (value.length === 0) throw new HubError('INVALID_URL', 'url must be one URL or a non-empty list of URLs')
+  return value.map(checkUrl)
+}
+
+/** What MQTT can encode: a 5-byte fixed header and a 268,435,455-byte remaining length. */
+const MAX_PACKET_BYTES = 268_435_460
+
+export function checkMaxIncomingPacket(value: unknown): number {
+  if (value === undefined) return DEFAULTS.maxIncomingPacketBytes
+  if (!isInteger(value, 64, MAX_PACKET_BYTES)) throw new HubError('INVALID_OPTIONS', `maxIncomingPacketBytes must be an integer from 64 to ${MAX_PACKET_BYTES}`)
+  return value as number
 }
 
 export function checkName(name: unknown): string {

@@ -151,7 +151,12 @@ export interface SubscriptionSpec {
 export interface OpenRequest {
   protocol: number
   name: string
-  url: string
+  /** One broker, or the nodes of a cluster tried in turn. */
+  url: string[]
+  /** Larger incoming packets close the connection; MQTT 5 sends it as Maximum Packet Size. */
+  maxIncomingPacketBytes?: number
+  /** The lowest QoS of any broker subscription of the connection. */
+  minSubscriptionQos?: QoS
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
   /** Web Lock the tab holds for its whole life; the worker's request for it is granted when the tab is gone. */

@@ -123,10 +123,20 @@ export interface ExclusiveSpec {
 
 /** How a tab's messages wait in the worker: bounded, so that a frozen tab cannot exhaust its memory. */
 export interface QueueLimits {
-  /** Messages waiting for the tab; past it the oldest QoS 0 message is dropped (then QoS 1/2). Default 10000. */
+  /**
+   * Messages waiting for a tab that stopped confirming (none for `stalledAfterMs`); past it its
+   * oldest QoS 0 message is dropped (then QoS 1/2). A tab that keeps confirming is bound by `burstMaxBytes` alone. Default 10000.
+   */
   maxMessages: number
-  /** The same, counted in bytes of payload and topic. Default 8 MiB. */
+  /** Bytes of payload and topic waiting for a tab that stopped confirming. Default 8 MiB. */
   maxBytes: number
+  /**
+   * Bytes waiting for a tab that keeps confirming, merely slower than a burst: the worker's
+   * memory budget per tab. Default 32 MiB (a 100,000-message burst of 100 B fits).
+   */
+  burstMaxBytes?: number
+  /** A tab that has confirmed nothing posted to it for this long has stopped confirming. Default 3000. */
+  stalledAfterMs?: number
 }
 
 /** Limits of the QoS 1/2 outbox in IndexedDB; past either, publish() rejects with OUTBOX_FULL. */

@@ -75,6 +75,11 @@ export interface SessionMetrics {
     durable: boolean
     /** QoS 0 messages dropped while offline (over 10,000 waiting). */
     droppedQos0: number
+    /**
+     * QoS 2 messages published again because the broker's CONNACK said the session was gone
+     * (sessionPresent false) after it had answered PUBREC: possibly delivered twice (at least once).
+     */
+    possibleDuplicates: number
   }
   /** The asking tab's deliveries; `handlerErrors` is counted by the tab itself. */
   delivery: DeliveryMetrics & { handlerErrors: number }

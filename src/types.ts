@@ -12,8 +12,12 @@ import type { RequestOptions, RespondOptions } from './request.ts'
  * MQTT.js habit such as a top-level `username`) throws `INVALID_OPTIONS` naming it.
  */
 export interface HubOptions {
-  /** The broker's `ws://` or `wss://` URL, e.g. `ws://localhost:8080/mqtt`. Required. */
-  url: string
+  /**
+   * The broker's `ws://` or `wss://` URL, e.g. `ws://localhost:8080/mqtt`, or the URLs of a
+   * cluster's nodes: after a failed attempt or a lost connection the hub tries the next one, with
+   * its reconnect backoff (see docs/brokers.md). Required.
+   */
+  url: string | string[]
   /** Connection name: tabs of one origin with the same name share one connection. Default `'default'`. */
   name?: string
   /** MQTT connect options (client id, credentials, keepalive...), the serialisable part of MQTT.js's. Default: none. */
@@ -28,6 +32,16 @@ export interface HubOptions {
    * to onError as MESSAGES_DROPPED. Default 10,000 messages, 8 MiB.
    */
   queue?: Partial<QueueLimits>
+  /**
+   * The largest packet the hub takes from the broker; a larger one is a protocol violation that
+   * closes the connection (PROTOCOL_VIOLATION). Sent as Maximum Packet Size under MQTT 5. Default 8 MiB.
+   */
+  maxIncomingPacketBytes?: number
+  /**
+   * The lowest QoS the hub asks the broker for, whatever the tabs ask. Set 1 for RabbitMQ, which
+   * sends one copy per distinct QoS of overlapping subscriptions (see docs/brokers.md). Default 0.
+   */
+  minSubscriptionQos?: QoS
   /** Bytes: publish() rejects larger payloads with INVALID_PAYLOAD (brokers often allow less than MQTT's 256 MiB). Default: MQTT's limit. */
   maxPayloadBytes?: number
   /**

@@ -11,6 +11,11 @@ declare global {
   }
 }
 
-window.mqtt = mqtt
+// Options the test's broker needs of every hub (e2e/fixtures.ts), as an app would pass them.
+const hubOptions = (window as { hubTestOptions?: object }).hubTestOptions ?? {}
+window.mqtt = Object.assign(Object.create(mqtt) as typeof mqtt, {
+  connect: ((url: string, options: Parameters<typeof mqtt.connect>[1] = {}) =>
+    mqtt.connect(url, { ...options, hub: { ...hubOptions, ...options.hub } })) as typeof mqtt.connect,
+})
 window.log = []
 document.getElementById('state')!.textContent = 'ready'

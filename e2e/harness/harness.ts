@@ -37,7 +37,7 @@ const harness = {
     // Another build of the app: the same worker code under another script URL, so another SharedWorker.
     const worker = build === undefined ? undefined
       : () => new SharedWorker(new URL('../../worker/index.ts?build=2', import.meta.url), { type: 'module', name: 'mqtt-hub' })
-    const hub = createHub({ ...options, ...(worker && { worker }) })
+    const hub = createHub({ ...window.hubTestOptions, ...options, ...(worker && { worker }) })
     hubs.push(hub)
     hub.onStatus((status) => statuses.push(status))
     hub.onError((error) => errors.push(error instanceof HubError ? `${error.code}: ${error.message}` : String(error)))
@@ -146,6 +146,16 @@ const harness = {
     })
   },
 
+  /** The session flag of every CONNACK hub `hub` heard, in order. */
+  sessionPresent(hub = 0): boolean[] {
+    return (events.get(hub) ?? []).flatMap((e) => (e.type === 'connected' ? [e.sessionPresent] : []))
+  },
+
+  /** The errors of the `disconnected` events hub `hub` heard, as "CODE: message". */
+  disconnectErrors(hub = 0): string[] {
+    return (events.get(hub) ?? []).flatMap((e) => (e.type === 'disconnected' ? [`${e.error.code}: ${e.error.message}`] : []))
+  },
+
   readyAll(timeoutMs = 15_000): Promise<void> {
     return readyAll(hubs.filter((hub) => hub.status !== 'closed'), timeoutMs)
   },
@@ -193,6 +203,8 @@ const harness = {
 declare global {
   interface Window {
     harness: typeof harness
+    /** What the test's broker needs of every hub (e2e/fixtures.ts). */
+    hubTestOptions?: Partial<HubOptions>
   }
 }
 

@@ -40,6 +40,7 @@ export interface OpenOptions {
   mqtt?: MqttConnectOptions
   outbox?: Partial<OutboxLimits>
   queue?: Partial<QueueLimits>
+  minSubscriptionQos?: QoS
   /** Default 0 here (the session closes with its last tab), so that tests do not wait for it. */
   lingerMs?: number
 }
@@ -94,7 +95,9 @@ export class TestTab {
     const request: OpenRequest = {
       protocol: PROTOCOL_VERSION,
       name: options.name ?? 'default',
-      url: options.url,
+      url: [options.url],
+      maxIncomingPacketBytes: 8 * 1024 * 1024,
+      ...(options.minSubscriptionQos !== undefined && { minSubscriptionQos: options.minSubscriptionQos }),
       mqtt: options.mqtt ?? {},
       reconnect: { ...DEFAULTS.reconnect, minDelayMs: 100, maxDelayMs: 500 },
       tabLock: this.lock,

@@ -35,6 +35,18 @@ describe('a tab delivery queue', () => {
     expect(topics(queue.take(10, 10).deliveries)).toEqual(['t/3'])
   })
 
+  it('lets a tab that keeps confirming past maxMessages and maxBytes, bounded by burstMaxBytes alone', () => {
+    const queue = new DeliveryQueue({ maxMessages: 3, maxBytes: 4 * 75, burstMaxBytes: 10 * 75 })
+    for (let n = 10; n < 18; n++) expect(queue.push(message(n, 0), false)).toBe(0)
+    expect(queue.length).toBe(8)
+    let dropped = 0
+    for (let n = 18; n < 30; n++) dropped += queue.push(message(n, 0), false)
+    expect(dropped).toBeGreaterThan(0)
+    expect(queue.bytes).toBeLessThanOrEqual(10 * 75)
+    expect(queue.push(message(30, 0), true)).toBeGreaterThan(0) // stopped confirming: the count and maxBytes bind
+    expect(queue.length).toBe(3)
+  })
+
   it('stays bounded and in order while a stalled tab gets a million messages', () => {
     const queue = new DeliveryQueue({ maxMessages: 10_000, maxBytes: 1e9 })
     for (let n = 0; n < 1_000_000; n++) queue.push(message(n, 0))
@@ -68,7 +80,7 @@ describe('a tab that stops reading, through the worker against aedes', () => {
     await Promise.all(opened.splice(0).map((tab) => tab.leave()))
   })
 
-  async function openTabs(count: number, queue = { maxMessages: 1_000 }): Promise<TestTab[]> {
+  async function openTabs(count: number, queue: { maxMessages: number; stalledAfterMs?: number } = { maxMessages: 1_000, stalledAfterMs: 1 }): Promise<TestTab[]> {
     const worker = new TestWorker()
     const tabs = Array.from({ length: count }, () => worker.tab())
     opened.push(...tabs)
@@ -82,6 +94,34 @@ describe('a tab that stops reading, through the worker against aedes', () => {
     for (let n = 0; n < count; n++) client.publish(topic, `${n}`)
     await client.endAsync()
   }
+
+  it('delivers a burst of 20 times maxMessages in full to two tabs that keep confirming: only the byte budget bounds them', async () => {
+    const topic = `flow-${++run}-${Date.now()}/steady`
+    const tabs = await openTabs(2, { maxMessages: 1_000 })
+    const subs = [await tabs[0]!.subscribe(topic), await tabs[1]!.subscribe(topic)]
+    const total = 20_000
+    await flood(topic, total)
+    for (const [i, tab] of tabs.entries()) {
+      await tab.until(() => tab.received(subs[i]!).length === total, 'every message', 20_000)
+      expect((await tab.remote.metrics()).delivery.dropped).toEqual({ qos0: 0, qos12: 0 })
+    }
+  })
+
+  it('cuts the queue of a tab that stopped confirming to maxMessages once stalledAfterMs has passed, also when no message arrives any more', async () => {
+    const topic = `flow-${++run}-${Date.now()}/quiet`
+    const [frozen] = await openTabs(1, { maxMessages: 100, stalledAfterMs: 300 })
+    const f = await frozen!.subscribe(topic)
+    frozen!.freeze()
+    await flood(topic, 3_000)
+    await expect.poll(async () => (await frozen!.remote.metrics()).delivery.inFlight + (await frozen!.remote.metrics()).delivery.queued
+      + (await frozen!.remote.metrics()).delivery.dropped.qos0, { timeout: 10_000 }).toBe(3_000)
+    await expect.poll(async () => (await frozen!.remote.metrics()).delivery.queued, { timeout: 5_000 }).toBeLessThanOrEqual(100)
+    const metrics = (await frozen!.remote.metrics()).delivery
+    expect(metrics.stalls).toBe(1)
+    expect(metrics.dropped.qos0).toBeGreaterThan(0)
+    frozen!.thaw()
+    await frozen!.until(() => frozen!.received(f).at(-1) === `${topic} 2999`, 'the newest message')
+  })
 
   it('drops the frozen tab\'s oldest QoS 0 messages, counts them, tells the tab, and delivers every message to the other tab', async () => {
     const topic = `flow-${++run}-${Date.now()}/burst`
@@ -110,7 +150,7 @@ describe('a tab that stops reading, through the worker against aedes', () => {
 
   it('hands the exclusive work of a tab that stopped reading to a member that keeps up', async () => {
     const p = `flow-${++run}-${Date.now()}`
-    const [frozen, other] = await openTabs(2, { maxMessages: 50 })
+    const [frozen, other] = await openTabs(2, { maxMessages: 50, stalledAfterMs: 1 })
     const jobsOf = async (tab: TestTab) => tab.subscribe(`${p}/jobs`, 1, { group: 'work', balance: 'sticky' })
     await jobsOf(frozen!) // the sticky owner
     await jobsOf(other!)

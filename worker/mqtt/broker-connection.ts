@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError } from '../../src/errors.ts'
 import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOptions, SubscriptionOptions } from '../../src/public-types.ts'
 import { Backoff } from './backoff.ts'
+import { IncomingCheck, type ProtocolViolation } from './incoming-check.ts'
 import type { PacketIds } from '../session/packet-ids.ts'
 import { writeOwnedPacket } from './mqtt-internals.ts'
 import { TrafficMeter } from './traffic.ts'
@@ -12,6 +13,13 @@ import { TrafficMeter } from './traffic.ts'
 export type Transport = (url: string, options: IClientOptions) => MqttClient
 
 const webSocketTransport: Transport = (url, options) => mqtt.connect(url, options)
+
+/** Where a session connects: one broker, or a cluster's nodes tried in turn; and what it takes from them. */
+export interface BrokerTarget {
+  urls: readonly string[]
+  /** Larger incoming packets close the connection [MQTT-4.8.0-1]; sent as Maximum Packet Size under MQTT 5. */
+  maxIncomingPacketBytes: number
+}
 
 /** Topic aliases the hub accepts from the broker (MQTT 5) unless the app sets `properties.topicAliasMaximum`. */
 const TOPIC_ALIASES_ACCEPTED = 64
@@ -62,6 +70,8 @@ export class BrokerConnection {
   private everConnected = false
   private closed = false
   private lastError: HubError | undefined
+  /** The URL of the current (or next) attempt, in `target.urls`. */
+  private urlIndex = 0
   /** SUBSCRIBE packet id → filter, to tell which filter a SUBACK is for. */
   private readonly pendingSubacks = new Map<number, string>()
   /**
@@ -75,7 +85,7 @@ export class BrokerConnection {
   readonly traffic = new TrafficMeter()
 
   constructor(
-    private readonly url: string,
+    private readonly target: BrokerTarget,
     private readonly options: MqttConnectOptions & { clientId: string },
     private readonly reconnect: ReconnectOptions,
     private readonly listener: ConnectionListener,
@@ -111,6 +121,11 @@ export class BrokerConnection {
 
   get clientId(): string {
     return this.options.clientId
+  }
+
+  /** The broker URL of the current (or next) attempt. */
+  private get url(): string {
+    return this.target.urls[this.urlIndex]!
   }
 
   /** The broker URL without credentials. */
@@ -195,7 +210,11 @@ export class BrokerConnection {
   private attempt(): void {
     this.timer = undefined
     this.listener.statusChanged(this.everConnected ? 'reconnecting' : 'connecting', this.lastError)
-    const client = this.transport(this.url, this.clientOptions())
+    let violation: ProtocolViolation | null = null
+    const client = this.transport(this.url, this.clientOptions((found) => {
+      violation = found
+      this.lastError = new HubError('PROTOCOL_VIOLATION', found.message)
+    }))
     this.client = client
     client.on('connect', (connack) => {
       this.connectionSeq++
@@ -239,7 +258,8 @@ export class BrokerConnection {
       else done()
     }
     client.on('error', (error) => {
-      this.lastError = describeError(error, this.url, this.everConnected)
+      // The socket closed by a protocol violation errs too: the violation is the reason.
+      if (!violation) this.lastError = describeError(error, this.url, this.everConnected)
     })
     client.on('close', () => {
       if (client === this.client) this.onClosed(client)
@@ -262,17 +282,24 @@ export class BrokerConnection {
     }
     if (this.closed) return
     this.lastError ??= unreachable(this.url, this.everConnected)
+    // A cluster: the next attempt goes to the next node (with one URL, to the same broker).
+    this.urlIndex = (this.urlIndex + 1) % this.target.urls.length
     this.listener.statusChanged('offline', this.lastError)
     this.timer = setTimeout(() => this.attempt(), this.backoff.next())
   }
 
-  private clientOptions(): IClientOptions {
+  private clientOptions(violated: (violation: ProtocolViolation) => void): IClientOptions {
     const { will, properties, ...rest } = this.options
     const v5 = this.protocolVersion === 5
+    const maxPacket = Math.min(this.target.maxIncomingPacketBytes, (properties?.maximumPacketSize as number | undefined) ?? Infinity)
     return {
       ...rest,
-      // MQTT 5: take the broker's topic aliases, and use ours where its CONNACK offers them.
-      properties: v5 ? { topicAliasMaximum: TOPIC_ALIASES_ACCEPTED, ...properties } : properties,
+      // MQTT 5: take the broker's topic aliases, and use ours where its CONNACK offers them; tell
+      // it the largest packet we take [MQTT-3.1.2-24].
+      properties: v5 ? { topicAliasMaximum: TOPIC_ALIASES_ACCEPTED, ...properties, maximumPacketSize: maxPacket } : properties,
+      // In a browser (worker), every frame is checked before MQTT.js parses it; tests in Node
+      // use their own transports.
+      ...(typeof WebSocket !== 'undefined' && { createWebsocket: checkedWebSocket(maxPacket, this.protocolVersion, violated) }),
       autoAssignTopicAlias: v5,
       will: will ? { ...will, payload: will.payload as string, qos: will.qos ?? 0, retain: will.retain ?? false } : undefined,
       connectTimeout: this.options.connectTimeout ?? DEFAULTS.connectTimeoutMs,
@@ -281,6 +308,31 @@ export class BrokerConnection {
       reconnectPeriod: 0,
       resubscribe: false,
     }
+  }
+}
+
+/**
+ * A WebSocket whose frames pass an IncomingCheck before MQTT.js's listener (added after ours)
+ * sees them: the first protocol violation is reported, hidden from MQTT.js, and closes the
+ * connection [MQTT-4.8.0-1]; nothing after it is read.
+ */
+function checkedWebSocket(maxPacketBytes: number, protocolVersion: 4 | 5, violated: (violation: ProtocolViolation) => void) {
+  return (url: string, protocols: string[]): WebSocket => {
+    const socket = new WebSocket(url, protocols)
+    socket.binaryType = 'arraybuffer'
+    const check = new IncomingCheck(maxPacketBytes, protocolVersion)
+    let closed = false
+    socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
+      if (!closed) {
+        const violation = check.feed(new Uint8Array(event.data))
+        if (!violation) return
+        closed = true
+        violated(violation)
+        socket.close()
+      }
+      event.stopImmediatePropagation()
+    })
+    return socket
   }
 }
 

@@ -30,15 +30,24 @@ export class DeliveryQueue {
 
   constructor(readonly limits: QueueLimits) {}
 
-  /** Adds a message; returns how many messages were dropped to make room. */
-  push(delivery: Delivery): number {
+  /**
+   * Adds a message; returns how many messages were dropped to make room. `stalled`: the tab
+   * stopped confirming, so `maxMessages` and `maxBytes` bind; otherwise only `burstMaxBytes` does.
+   */
+  push(delivery: Delivery, stalled = true): number {
     const position = this.slots.length
     this.slots.push(delivery)
     this.length++
     this.bytes += sizeOf(delivery)
     if (delivery.job === undefined) this.droppable[delivery.qos === 0 ? QOS0 : QOS12].push(position)
+    return this.enforce(stalled)
+  }
+
+  /** Drops the oldest past the limits that bind now; returns how many. */
+  enforce(stalled: boolean): number {
+    const maxBytes = stalled ? this.limits.maxBytes : Math.max(this.limits.maxBytes, this.limits.burstMaxBytes ?? 0)
     let dropped = 0
-    while ((this.length > this.limits.maxMessages || this.bytes > this.limits.maxBytes) && this.dropOldest()) dropped++
+    while (((stalled && this.length > this.limits.maxMessages) || this.bytes > maxBytes) && this.dropOldest()) dropped++
     if (dropped > 0) this.compact()
     return dropped
   }

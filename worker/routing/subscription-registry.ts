@@ -79,7 +79,15 @@ export class SubscriptionRegistry {
   private nextIdentifier = 1
   private useIdentifiers = false
 
-  constructor(private readonly broker: BrokerSubscriber) {}
+  constructor(
+    private readonly broker: BrokerSubscriber,
+    /**
+     * The lowest QoS of any broker subscription. RabbitMQ 3.10 sends one copy of a message per
+     * distinct QoS among a client's matching subscriptions, and MQTT 3.1.1 has no identifiers to
+     * tell the copies apart: at one QoS for every filter (1: it grants 2 as 1) it sends one copy.
+     */
+    private readonly minQos: QoS = 0,
+  ) {}
 
   /** Filters the broker holds now, with their QoS. */
   brokerFilters(): Array<{ filter: string; qos: QoS }> {
@@ -110,7 +118,7 @@ export class SubscriptionRegistry {
     if (!entry) {
       entry = new FilterEntry(sub.filter, sub.options)
       this.byFilter.set(sub.filter, entry)
-      this.entries.add(sub.filter, entry)
+      this.entries.add(routingFilter(sub.filter), entry)
     }
     entry.subs.add(sub)
     if (!this.broker.isConnected) {
@@ -222,11 +230,12 @@ export class SubscriptionRegistry {
   /** Sends the one packet that brings the broker closer to what the tabs want, if any. */
   private reconcile(entry: FilterEntry): void {
     if (entry.inFlight || !this.broker.isConnected) return
-    const wanted = entry.wantedQos()
-    if (wanted === null) {
+    const asked = entry.wantedQos()
+    if (asked === null) {
       this.release(entry)
       return
     }
+    const wanted = Math.max(asked, this.minQos) as QoS
     if (entry.held === wanted && entry.fresh.size === 0) return
     const generation = new Set(entry.held === null ? entry.subs : entry.fresh)
     entry.fresh.clear()
@@ -252,7 +261,7 @@ export class SubscriptionRegistry {
 
   private forget(entry: FilterEntry): void {
     this.byFilter.delete(entry.filter)
-    this.entries.remove(entry.filter, entry)
+    this.entries.remove(routingFilter(entry.filter), entry)
     for (const identifier of entry.identifiers) this.byIdentifier.delete(identifier)
   }
 
@@ -270,4 +279,14 @@ export class SubscriptionRegistry {
 function sameOptions(a: SubscriptionOptions, b: SubscriptionOptions): boolean {
   return (a.noLocal ?? false) === (b.noLocal ?? false) && (a.retainAsPublished ?? false) === (b.retainAsPublished ?? false)
     && (a.retainHandling ?? 0) === (b.retainHandling ?? 0)
+}
+
+/**
+ * The filter a shared subscription (`$share/group/filter`, MQTT 5 and mosquitto under 3.1.1)
+ * matches topics by; any other filter matches by itself.
+ */
+function routingFilter(filter: string): string {
+  if (!filter.startsWith('$share/')) return filter
+  const end = filter.indexOf('/', 7)
+  return end < 0 ? filter : filter.slice(end + 1)
 }

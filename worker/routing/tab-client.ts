@@ -26,13 +26,15 @@ const WINDOW_BYTES = 4 * 1024 * 1024
  * machine). One that leaves exclusive work unconfirmed this long is frozen or blocked.
  */
 const UNRESPONSIVE_MS = 3_000
+const STALLED_AFTER_MS = 3_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
  * one batch per macrotask (one postMessage per message costs about 2.5 times as much), at most
- * a window ahead of what the tab confirmed. The queue is bounded; when it overflows the tab is
- * stalled: its oldest QoS 0 messages are dropped (counted, and reported to it when it reads
- * again) and its exclusive work goes to other members.
+ * a window ahead of what the tab confirmed. The queue is bounded by bytes, and by a message count
+ * once the tab stopped confirming; when it overflows the tab is stalled: its oldest QoS 0
+ * messages are dropped (counted, and reported to it when it reads again) and its exclusive work
+ * goes to other members.
  */
 export class TabClient implements MessageSubscriber, MemberTab {
   private static opened = 0
@@ -54,7 +56,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   readonly subs = new Map<number, TabSub>()
   private readonly queue: DeliveryQueue
   /** Sizes of the batches posted and not yet confirmed, oldest first. */
-  private readonly posted: Array<{ messages: number; bytes: number; jobs: Array<[sub: number, job: number]> }> = []
+  private readonly posted: Array<{ messages: number; bytes: number; jobs: Array<[sub: number, job: number]>; at: number }> = []
   private inFlight = { messages: 0, bytes: 0 }
   private delivered = 0
   private stalls = 0
@@ -63,6 +65,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private stalled = false
   private acks: PublishedEvent['results'] = []
   private flushScheduled = false
+  private stallTimer: ReturnType<typeof setTimeout> | undefined
   /** Hears the broker's ack of this tab's stored publishes. */
   readonly onAck = (seq: number, error?: HubError, messageId?: number): void => {
     this.acks.push({ seq, ...(messageId !== undefined && { messageId }), ...(error && { error: toWire(error) }) })
@@ -124,8 +127,11 @@ export class TabClient implements MessageSubscriber, MemberTab {
       this.unreported++
       return
     }
+    this.dropped(this.queue.push(delivery, this.stoppedConfirming()))
+    this.schedule()
+  }
 
-    const dropped = this.queue.push(delivery)
+  private dropped(dropped: number): void {
     if (dropped > 0) {
       this.unreported += dropped
       if (!this.stalled) {
@@ -135,7 +141,30 @@ export class TabClient implements MessageSubscriber, MemberTab {
         for (const sub of this.subs.values()) sub.exclusive?.group.evict(sub.exclusive.member)
       }
     }
-    this.schedule()
+  }
+
+  /**
+   * Once the oldest posted batch has waited `stalledAfterMs`, the tab has stopped confirming: its
+   * queue is cut to the stalled limits then, also when no message arrives any more.
+   */
+  private watchConfirmations(): void {
+    clearTimeout(this.stallTimer)
+    const oldest = this.posted[0]
+    if (!oldest) return
+    const after = this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS
+    this.stallTimer = setTimeout(() => {
+      if (this.stoppedConfirming()) this.dropped(this.queue.enforce(true))
+    }, Math.max(0, oldest.at + after - Date.now()))
+  }
+
+  /**
+   * A tab that is merely slower than a burst keeps confirming and gets everything its burst budget
+   * holds; one whose oldest posted batch waits unconfirmed past `stalledAfterMs` is bound by the
+   * message count and the smaller byte limit.
+   */
+  private stoppedConfirming(): boolean {
+    const oldest = this.posted[0]
+    return oldest !== undefined && Date.now() - oldest.at >= (this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS)
   }
 
   /** Exclusive jobs its group gives to another member: those still queued here are dropped, the tab is told of the rest. */
@@ -154,6 +183,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
 
   close(): void {
     clearTimeout(this.watchdog)
+    clearTimeout(this.stallTimer)
     this.queue.clearAll()
     this.acks = []
     this.events.close()
@@ -239,6 +269,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
       this.responsive = true
       this.workChanged(wasActive)
     }
+    this.watchConfirmations()
     this.inFlight.messages -= batch.messages
     this.inFlight.bytes -= batch.bytes
     if (this.stalled && this.queue.length < this.queue.limits.maxMessages / 2) this.stalled = false
@@ -259,8 +290,9 @@ export class TabClient implements MessageSubscriber, MemberTab {
       const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
       const jobs: Array<[number, number]> = []
       for (const d of deliveries) if (d.job !== undefined) jobs.push([d.subs[0]!, d.job])
-      this.posted.push({ messages: deliveries.length, bytes, jobs })
+      this.posted.push({ messages: deliveries.length, bytes, jobs, at: Date.now() })
       if (jobs.length > 0) this.watchdog ??= setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
+      if (this.posted.length === 1) this.watchConfirmations()
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length

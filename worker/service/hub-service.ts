@@ -160,7 +160,9 @@ export class HubService {
 
 function differingFields(a: SessionConfig, b: SessionConfig): string[] {
   const fields: string[] = []
-  if (a.url !== b.url) fields.push('url')
+  if (canonical(a.urls) !== canonical(b.urls)) fields.push('url')
+  if (a.maxIncomingPacketBytes !== b.maxIncomingPacketBytes) fields.push('maxIncomingPacketBytes')
+  if (a.minSubscriptionQos !== b.minSubscriptionQos) fields.push('minSubscriptionQos')
   for (const key of new Set([...Object.keys(a.mqtt), ...Object.keys(b.mqtt)]) as Set<keyof SessionConfig['mqtt']>) {
     if (canonical(a.mqtt[key]) !== canonical(b.mqtt[key])) fields.push(`mqtt.${key}`)
   }

@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../src/defaults.ts'
 import { HubError } from '../../src/errors.ts'
 import {
   checkExclusive, checkLinger, checkMqttOptions, checkName, checkOutboxLimits, checkPayload, checkQos, checkQueueLimits, checkReconnectOptions, checkTimeout,
-  checkUrl,
+  checkUrls, checkMaxIncomingPacket,
 } from '../../src/options.ts'
 import { type OpenRequest, PROTOCOL_VERSION, type PublishRequest, type RequestRequest, type SubscriptionSpec } from '../../src/protocol.ts'
 import type { QueueLimits } from '../../src/public-types.ts'
@@ -27,7 +27,9 @@ export function checkOpen(request: OpenRequest): CheckedOpen {
   return {
     name: checkName(request.name),
     config: {
-      url: checkUrl(request.url),
+      urls: checkUrls(request.url),
+      maxIncomingPacketBytes: checkMaxIncomingPacket(request.maxIncomingPacketBytes),
+      minSubscriptionQos: checkQos(request.minSubscriptionQos),
       mqtt: checkMqttOptions(request.mqtt),
       reconnect: checkReconnectOptions(request.reconnect),
       outbox: checkOutboxLimits(request.outbox),

@@ -44,9 +44,13 @@ async function witness(topic: string): Promise<string[]> {
   return got
 }
 
-async function publisherOnAedes(): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
+async function publisherOnAedes(
+  seed: (outbox: Outbox) => Promise<void> = async () => {},
+  onPossibleDuplicate: (topic: string) => void = () => {},
+): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
   const ids = new PacketIds()
   const outbox = await Outbox.open(await openHubDatabase(`publisher-${crypto.randomUUID()}`), 'test', LIMITS)
+  await seed(outbox)
   let publisher: Publisher | undefined
   let up: () => void = () => {}
   const connectedOnce = new Promise<void>((resolve) => (up = resolve))
@@ -62,8 +66,8 @@ async function publisherOnAedes(): Promise<{ publisher: Publisher; ids: PacketId
     subscribeAcked: () => {},
     publishAcked: (cmd, id, reasonCode) => publisher!.acked(cmd, id, reasonCode),
   }
-  const connection = new BrokerConnection('memory', { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
-  publisher = new Publisher(outbox, connection, ids, false)
+  const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
+  publisher = new Publisher(outbox, connection, ids, false, (record) => onPossibleDuplicate(record.topic))
   closers.push(() => connection.close())
   connection.start()
   await connectedOnce
@@ -99,5 +103,19 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     })
     await expect.poll(() => got).toEqual(['once'])
     expect(publisher.outbox.depth).toBe(0)
+  })
+
+  it('publishes a QoS 2 message again, counted as a possible duplicate, when the broker answered PUBREC and then lost the session (CONNACK sessionPresent false)', async () => {
+    const got = await witness('q2/lost')
+    const duplicates: string[] = []
+    // A record past PUBREC, as a worker that stopped before PUBCOMP left it on disk.
+    const { publisher } = await publisherOnAedes(async (outbox) => {
+      const record = await outbox.add('q2/lost', new TextEncoder().encode('kept'), 2, false, 7)
+      await outbox.released(record)
+    }, (topic) => duplicates.push(topic))
+    await expect.poll(() => got).toEqual(['kept'])
+    await expect.poll(() => publisher.outbox.depth).toBe(0)
+    expect(publisher.possibleDuplicates).toBe(1)
+    expect(duplicates).toEqual(['q2/lost'])
   })
 })

@@ -38,7 +38,10 @@ const QOS2_WINDOW_3_1_1 = 1
  * Sends a session's publishes. QoS 1/2 go through the outbox: on disk first, sent in order, each
  * with a packet id chosen here and persisted before the PUBLISH leaves, re-sent after a reconnect
  * with the same id and DUP when the broker kept the session [MQTT-4.4.0-1], and with a fresh id
- * otherwise; a QoS 2 record past PUBREC is only ever released again (PUBREL), never re-published.
+ * otherwise. A QoS 2 record past PUBREC is released again (PUBREL) while the broker keeps the
+ * session; when its CONNACK says the session is gone, the broker may never have released the
+ * message to subscribers, so it is published again with a new id, counted and reported as a
+ * possible duplicate: QoS 2 degrades to at-least-once then, and only then, rather than lose it.
  */
 export class Publisher {
   private readonly waiters = new Map<number, Set<AckListener>>()
@@ -51,6 +54,8 @@ export class Publisher {
   private pumping = false
   private pumpAgain = false
   dropped = 0
+  /** QoS 2 messages published again after a lost session (metrics().outbox.possibleDuplicates). */
+  possibleDuplicates = 0
 
   constructor(
     readonly outbox: Outbox,
@@ -58,6 +63,8 @@ export class Publisher {
     private readonly ids: PacketIds,
     /** clean: false: the broker may resume the session, and a QoS 2 re-send must keep its id. */
     private readonly persistent: boolean,
+    /** Told of each QoS 2 message published again after the broker lost the session. */
+    private readonly onPossibleDuplicate: (record: OutboxRecord) => void = () => {},
   ) {}
 
   get inFlightCount(): number {
@@ -109,10 +116,11 @@ export class Publisher {
       const id = sessionPresent ? record.messageId : null
       const resumed = id !== null && this.ids.hold(id) ? Object.assign(record, { messageId: id }) : null
       if (record.state === 'pubrel') {
-        // The broker has the message since its PUBREC: release it again [MQTT-4.3.3], or, if the
-        // session is gone, the flow is over for the broker; never publish it a second time.
+        // The broker has the message since its PUBREC: release it again [MQTT-4.3.3]. If the
+        // session is gone, the broker may have dropped it unreleased (mosquitto 2.0 after a
+        // restart): publish it again, a possible duplicate.
         if (resumed) this.sendRelease(resumed)
-        else this.complete(record)
+        else this.republish(record)
       } else if (resumed) {
         this.sendStored(resumed, true)
       } else {
@@ -201,6 +209,13 @@ export class Publisher {
         this.pump()
       }
     })
+  }
+
+  private republish(record: OutboxRecord): void {
+    record.state = 'publish'
+    record.messageId = null
+    this.possibleDuplicates++
+    this.onPossibleDuplicate(record)
   }
 
   private sendStored(record: Sending, dup: boolean): void {

@@ -57,6 +57,7 @@ export function sessionMetrics(session: MeteredSession, tab?: TabClient): Sessio
       maxBytes: session.config.outbox.maxBytes,
       durable: outbox?.durable ?? session.durable,
       droppedQos0: publisher?.dropped ?? 0,
+      possibleDuplicates: publisher?.possibleDuplicates ?? 0,
     },
     delivery: { ...(tab ? tab.metrics : sumDeliveries([...session.tabs].map((t) => t.metrics))), handlerErrors: 0 },
   }

@@ -46,7 +46,11 @@ export interface PerTabWorker {
 }
 
 export interface SessionConfig {
-  url: string
+  /** One broker, or the nodes of a cluster tried in turn. */
+  urls: string[]
+  maxIncomingPacketBytes: number
+  /** The lowest QoS of any broker subscription (RabbitMQ: 1). */
+  minSubscriptionQos: QoS
   mqtt: MqttConnectOptions
   reconnect: ReconnectOptions
   outbox: OutboxLimits
@@ -80,9 +84,9 @@ export class Session implements ConnectionListener {
     clientId: string,
     leases: GroupLeases | undefined,
   ) {
-    this.connection = new BrokerConnection(config.url, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
+    this.connection = new BrokerConnection({ urls: config.urls, maxIncomingPacketBytes: config.maxIncomingPacketBytes }, { ...config.mqtt, clientId }, config.reconnect, this, this.ids)
     this.publisher = new Promise((resolve) => (this.startPublisher = resolve))
-    this.registry = new SubscriptionRegistry(this.connection)
+    this.registry = new SubscriptionRegistry(this.connection, config.minSubscriptionQos)
     // Exclusive groups are keyed by the plain name: with a worker per tab, the group's holder of
     // the moment serves its inbox, also what an earlier holder left unfinished.
     this.groups = new ExclusiveGroups(name, this.registry, storage.db, storage.inbox, leases)
@@ -126,7 +130,11 @@ export class Session implements ConnectionListener {
       clearTimeout(waiting)
     }
     const outbox = await Outbox.open(this.storage.db, this.key, this.config.outbox).catch(() => Outbox.open(null, this.key, this.config.outbox))
-    this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false)
+    this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false, (record) => {
+      const error = { code: 'POSSIBLE_DUPLICATE' as const, message: `The broker lost the session after receiving the QoS 2 message to "${record.topic}" `
+        + '(CONNACK sessionPresent false); it is published again and may arrive twice' }
+      for (const tab of this.tabs) tab.warn(error)
+    })
     this.startPublisher(this.publisherReady)
     this.connection.start()
   }

@@ -91,7 +91,7 @@ export class Outbox {
     await tx.done
   }
 
-  /** The broker acknowledged it (PUBACK, PUBCOMP), or a lost session made a PUBREL moot. */
+  /** The broker acknowledged it (PUBACK, PUBCOMP) or refused it. */
   remove(record: OutboxRecord): void {
     if (!this.records.delete(record.seq)) return
     this.bytes -= record.bytes

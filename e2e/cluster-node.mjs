@@ -1,0 +1,18 @@
+// One node of a two-node aedes cluster for the tests: aedes over WebSocket whose sessions,
+// subscriptions, queued messages and retained messages live in Redis (aedes-persistence-redis)
+// and whose messages reach the other node through Redis pub/sub (mqemitter-redis).
+// Run as `node e2e/cluster-node.mjs` with REDIS_PORT and WS_PORT set; it prints "listening".
+import { Aedes } from 'aedes'
+import redisPersistence from 'aedes-persistence-redis'
+import redisEmitter from 'mqemitter-redis'
+import { listenWebSocket } from '../demo/broker.mjs'
+
+const host = '127.0.0.1'
+const redis = { host, port: Number(process.env.REDIS_PORT), family: 4 }
+const broker = await Aedes.createBroker({
+  id: process.env.NODE_ID,
+  persistence: redisPersistence(redis),
+  mq: redisEmitter(redis),
+})
+await listenWebSocket(broker, Number(process.env.WS_PORT), host)
+process.stdout.write('listening\n')
