@@ -1,11 +1,11 @@
 // A two-node broker cluster for the tests: two aedes processes that share their session state
 // and their message routing through one Redis process, as an aedes cluster does in production.
 // Each process is started and stopped by its PID, on ports of its own.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, waitListening } from './brokers.ts'
+import { killProcess, spawnLogged, type Running } from './child-process.ts'
 
 const REDIS = '/usr/bin/redis-server'
 const HOST = '127.0.0.1'
@@ -22,23 +22,17 @@ export interface BrokerCluster {
   close(): Promise<void>
 }
 
-interface Running {
-  child: ChildProcess
-  closed: Promise<void>
-  output: () => string
-}
-
 export async function startCluster(nodes = 2): Promise<BrokerCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-cluster-'))
   const redisPort = await freePort()
   const ports: number[] = []
   for (let i = 0; i < nodes; i++) ports.push(await freePort())
-  const redis = run(REDIS, ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], {})
+  const redis = spawnLogged(REDIS, ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], process.env)
   const running: Array<Running | null> = ports.map(() => null)
 
   async function start(index: number): Promise<void> {
     if (running[index]) return
-    const node = run(process.execPath, [NODE_SCRIPT], { REDIS_PORT: String(redisPort), WS_PORT: String(ports[index]), NODE_ID: `node-${index}` })
+    const node = spawnLogged(process.execPath, [NODE_SCRIPT], { ...process.env, REDIS_PORT: String(redisPort), WS_PORT: String(ports[index]), NODE_ID: `node-${index}` })
     running[index] = node
     await waitListening(node.closed, [ports[index]!], node.output)
   }
@@ -47,13 +41,13 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
     const node = running[index]
     if (!node) return
     running[index] = null
-    signal(node.child)
+    killProcess(node.child)
     await node.closed
   }
 
   async function close(): Promise<void> {
     for (let i = 0; i < nodes; i++) await kill(i)
-    signal(redis.child)
+    killProcess(redis.child)
     await redis.closed
     await rm(dir, { recursive: true, force: true })
   }
@@ -74,19 +68,3 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
   }
 }
 
-function run(command: string, args: string[], env: Record<string, string>): Running {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  const tail: string[] = []
-  const keep = (chunk: Buffer): void => {
-    tail.push(chunk.toString())
-    if (tail.length > 40) tail.shift()
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
-  return { child, closed, output: () => tail.join('') }
-}
-
-function signal(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
-}

@@ -1,7 +1,6 @@
 // RabbitMQ 3.10 (Debian `rabbitmq-server`, plugins rabbitmq_mqtt and rabbitmq_web_mqtt) as a child
 // process of the tests: its own node name, database, log directory, plugins file, config, ports
 // and epmd, so that it never meets the system's RabbitMQ; stopped by PID.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +9,7 @@ import mqtt from 'mqtt'
 import type { BrokerPublishOptions } from '../demo/broker.mjs'
 import { startCountingProxy } from './counting-proxy.ts'
 import { BROKER_SIDE_CLIENT_PREFIX, freePort, waitListening, type TestBroker } from './brokers.ts'
+import { killProcess, spawnLogged } from './child-process.ts'
 
 /** The script that runs the broker in the foreground (the /usr/sbin wrapper switches user). */
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
@@ -64,7 +64,7 @@ export async function startRabbitMQ(): Promise<TestBroker> {
     if (!broker) return
     const { child, closed } = broker
     broker = null
-    kill(child)
+    killProcess(child)
     await closed
     proxy.dropAll()
   }
@@ -72,7 +72,7 @@ export async function startRabbitMQ(): Promise<TestBroker> {
   async function close(): Promise<void> {
     await stop()
     await proxy.close()
-    kill(epmd.child)
+    killProcess(epmd.child)
     await epmd.closed
     await rm(dir, { recursive: true, force: true })
   }
@@ -134,22 +134,6 @@ function rabbitConfig(ports: { amqp: number; mqtt: number; ws: number }, definit
   ].join('\n')
 }
 
-function spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; closed: Promise<void>; output: () => string } {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const tail: string[] = []
-  const keep = (chunk: Buffer): void => {
-    tail.push(chunk.toString())
-    if (tail.length > 40) tail.shift()
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
-  return { child, closed, output: () => tail.join('') }
-}
-
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
-}
 
 export async function publishOnce(url: string, topic: string, payload: string | Buffer, opts: BrokerPublishOptions = {}): Promise<void> {
   const client = await mqtt.connectAsync(url, {
