@@ -1,4 +1,3 @@
-import { DEFAULTS } from '../../src/defaults.ts'
 import { packDeliveries } from '../../src/delivery-batch.ts'
 import { toWire, type HubError, type WireError } from '../../src/errors.ts'
 import type { Delivery, PublishedEvent, TabEvent, WorkerEvent } from '../../src/protocol.ts'
@@ -22,6 +21,12 @@ export interface TabSub extends RoutedSubscription {
  */
 const WINDOW_MESSAGES = 2_000
 const WINDOW_BYTES = 4 * 1024 * 1024
+/**
+ * A tab confirms each batch as soon as it has dispatched it (milliseconds, seconds on a loaded
+ * machine). One that leaves exclusive work unconfirmed this long is frozen or blocked.
+ */
+const UNRESPONSIVE_MS = 3_000
+const STALLED_AFTER_MS = 3_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
@@ -41,6 +46,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private pageActive = true
   /** False while the tab leaves exclusive work it was sent unconfirmed for too long (frozen with no event, or blocked). */
   private responsive = true
+  private watchdog: ReturnType<typeof setTimeout> | undefined
   /** Exclusive jobs in batches the tab confirmed: it dispatched them, so it may have started them. By subscription. */
   private readonly dispatched = new Map<number, Set<number>>()
   /** Withdrawn while their batch was unconfirmed ("sub:job"). */
@@ -138,21 +144,16 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   /**
-   * A tab confirms each batch as soon as it has dispatched it (milliseconds; seconds on a loaded
-   * machine). Once the oldest posted batch has waited `stalledAfterMs`, the tab has stopped
-   * confirming (its main thread is blocked, or it was frozen with no event): its queue is cut to
-   * the stalled limits, also when no message arrives any more, and its exclusive work goes to other
-   * members until it reads again.
+   * Once the oldest posted batch has waited `stalledAfterMs`, the tab has stopped confirming: its
+   * queue is cut to the stalled limits then, also when no message arrives any more.
    */
   private watchConfirmations(): void {
     clearTimeout(this.stallTimer)
     const oldest = this.posted[0]
     if (!oldest) return
-    const after = this.queue.limits.stalledAfterMs ?? DEFAULTS.queue.stalledAfterMs
+    const after = this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS
     this.stallTimer = setTimeout(() => {
-      if (!this.stoppedConfirming()) return
-      this.dropped(this.queue.enforce(true))
-      this.unresponsive()
+      if (this.stoppedConfirming()) this.dropped(this.queue.enforce(true))
     }, Math.max(0, oldest.at + after - Date.now()))
   }
 
@@ -163,7 +164,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
    */
   private stoppedConfirming(): boolean {
     const oldest = this.posted[0]
-    return oldest !== undefined && Date.now() - oldest.at >= (this.queue.limits.stalledAfterMs ?? DEFAULTS.queue.stalledAfterMs)
+    return oldest !== undefined && Date.now() - oldest.at >= (this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS)
   }
 
   /** Exclusive jobs its group gives to another member: those still queued here are dropped, the tab is told of the rest. */
@@ -181,6 +182,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   close(): void {
+    clearTimeout(this.watchdog)
     clearTimeout(this.stallTimer)
     this.queue.clearAll()
     this.acks = []
@@ -200,8 +202,13 @@ export class TabClient implements MessageSubscriber, MemberTab {
     if (active) this.reportDrops('while the page was frozen or in the back/forward cache')
   }
 
-  /** The tab stopped confirming (see watchConfirmations): its exclusive jobs go to other members until it reads again. */
+  /**
+   * Exclusive work was sent and not confirmed for UNRESPONSIVE_MS: the page is frozen without
+   * telling (Chromium freezes a page with no event when asked to through CDP) or its main thread
+   * is blocked. Its jobs go to other members until it reads again.
+   */
   private unresponsive(): void {
+    this.watchdog = undefined
     if (!this.responsive) return
     const wasActive = this.active
     this.responsive = false
@@ -252,6 +259,9 @@ export class TabClient implements MessageSubscriber, MemberTab {
       set.add(job)
       this.dispatched.set(sub, set)
     }
+    clearTimeout(this.watchdog)
+    this.watchdog = undefined
+    if (this.posted.some((b) => b.jobs.length > 0)) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
     // After any `withdrawn` for them: the tab starts the batch's jobs when it reads this.
     if (batch.jobs.length > 0) this.send({ type: 'dispatched' })
     if (!this.responsive) {
@@ -281,6 +291,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
       const jobs: Array<[number, number]> = []
       for (const d of deliveries) if (d.job !== undefined) jobs.push([d.subs[0]!, d.job])
       this.posted.push({ messages: deliveries.length, bytes, jobs, at: Date.now() })
+      if (jobs.length > 0) this.watchdog ??= setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
       if (this.posted.length === 1) this.watchConfirmations()
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
