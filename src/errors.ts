@@ -33,7 +33,7 @@ export type HubErrorCode =
   | 'OUTBOX_FULL'
   | 'NOT_SUBSCRIBED'
   | 'MESSAGES_DROPPED'
-  /** A QoS 2 message was published again after the broker lost its session: it may arrive twice. */
+  /** A QoS 2 message in flight was published again after the broker lost its session: it may arrive twice. */
   | 'POSSIBLE_DUPLICATE'
   | 'MQTT5_REQUIRED'
   | 'NO_RESPONSE_TOPIC'

@@ -118,4 +118,27 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     expect(publisher.possibleDuplicates).toBe(1)
     expect(duplicates).toEqual(['q2/lost'])
   })
+
+  it('counts a QoS 2 message sent before PUBREC as a possible duplicate when the session is gone: the broker may have forwarded it at PUBLISH [MQTT-4.3.3]', async () => {
+    const got = await witness('q2/sent')
+    const duplicates: string[] = []
+    // A record with a packet id and no PUBREC, as a worker that stopped right after the PUBLISH left it.
+    const { publisher } = await publisherOnAedes(async (outbox) => {
+      await outbox.add('q2/sent', new TextEncoder().encode('sent'), 2, false, 8)
+    }, (topic) => duplicates.push(topic))
+    await expect.poll(() => got).toEqual(['sent'])
+    await expect.poll(() => publisher.outbox.depth).toBe(0)
+    expect(publisher.possibleDuplicates).toBe(1)
+    expect(duplicates).toEqual(['q2/sent'])
+  })
+
+  it('does not count a QoS 2 message that was never sent (no packet id) when the session is gone', async () => {
+    const got = await witness('q2/queued')
+    const { publisher } = await publisherOnAedes(async (outbox) => {
+      await outbox.add('q2/queued', new TextEncoder().encode('queued'), 2, false, null)
+    })
+    await expect.poll(() => got).toEqual(['queued'])
+    await expect.poll(() => publisher.outbox.depth).toBe(0)
+    expect(publisher.possibleDuplicates).toBe(0)
+  })
 })

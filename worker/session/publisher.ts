@@ -123,6 +123,10 @@ export class Publisher {
         else this.republish(record)
       } else if (resumed) {
         this.sendStored(resumed, true)
+      } else if (record.qos === 2 && record.messageId !== null) {
+        // Sent, no PUBREC yet, and the session is gone: a broker that forwards a QoS 2 message at
+        // its PUBLISH (aedes does, before its PUBREC) may have delivered it already.
+        this.republish(record)
       } else {
         record.messageId = null
       }

@@ -131,7 +131,7 @@ export class Session implements ConnectionListener {
     }
     const outbox = await Outbox.open(this.storage.db, this.key, this.config.outbox).catch(() => Outbox.open(null, this.key, this.config.outbox))
     this.publisherReady = new Publisher(outbox, this.connection, this.ids, this.config.mqtt.clean === false, (record) => {
-      const error = { code: 'POSSIBLE_DUPLICATE' as const, message: `The broker lost the session after receiving the QoS 2 message to "${record.topic}" `
+      const error = { code: 'POSSIBLE_DUPLICATE' as const, message: `The broker lost the session while the QoS 2 message to "${record.topic}" was in flight `
         + '(CONNACK sessionPresent false); it is published again and may arrive twice' }
       for (const tab of this.tabs) tab.warn(error)
     })
