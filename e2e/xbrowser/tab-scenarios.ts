@@ -71,7 +71,7 @@ export function tabScenarios(session: Session): void {
     const filter = `${p}/jobs`
     for (const tab of [a, b]) await tab.evaluate((f) => harness.subscribeExclusive('jobs', f, { qos: 1 }), filter)
     // In this mode subscribe() resolves before the group's lock is held and its SUBACK is in (see
-    // docs/limits.md): wait for the broker to hold the group's subscription before publishing.
+    // docs/browsers.md): wait for the broker to hold the group's subscription before publishing.
     await until(() => a.evaluate(() => harness.hub().inspect().then((i) => i.broker.map((s) => s.filter))), (f) => f.includes(filter), 10_000, 'a to take the group')
     for (let i = 0; i < 10; i++) await broker.publish(filter, `j${i}`, { qos: 1 })
     await until(() => texts(a, 'jobs'), (got) => got.length >= 10, 10_000, 'a to handle 10 jobs')
