@@ -6,7 +6,7 @@ import type { HubStatus, MessageProperties, MqttConnectOptions, QoS, ReconnectOp
 import { Backoff } from './backoff.ts'
 import { IncomingCheck, type ProtocolViolation } from './incoming-check.ts'
 import type { PacketIds } from '../session/packet-ids.ts'
-import { writeOwnedPacket } from './mqtt-internals.ts'
+import { gateAcks, writeOwnedPacket } from './mqtt-internals.ts'
 import { TrafficMeter } from './traffic.ts'
 
 /** How a connection attempt reaches the broker: MQTT.js over a WebSocket, or any stream in tests. */
@@ -250,12 +250,13 @@ export class BrokerConnection {
       this.pendingSubacks.delete(packet.messageId)
       this.listener.subscribeAcked(filter, packet.granted[0] as number)
     })
-    // MQTT.js acks QoS 1/2 once handleMessage calls back: a message that must be in the inbox
-    // first is acked after the write (about a millisecond), never after a tab's handler.
+    // A message that must be in the inbox first is acked after the write, never after a tab's
+    // handler; MQTT.js reads on meanwhile, so that the inbox writes messages in batches.
+    const acks = gateAcks(client)
     client.handleMessage = (packet, done) => {
       const written = this.listener.message(packet as IPublishPacket)
-      if (written) written.then(() => done(), () => done())
-      else done()
+      if (written && packet.messageId !== undefined) acks.holdUntil(packet.messageId, written)
+      done()
     }
     client.on('error', (error) => {
       // The socket closed by a protocol violation errs too: the violation is the reason.

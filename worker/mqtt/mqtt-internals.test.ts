@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import mqttPacket, { type Packet } from 'mqtt-packet'
 import { afterEach, describe, expect, it } from 'vitest'
 import { streamPair } from '../../test/support/memory-stream.ts'
-import { CHECKED_MQTT_VERSION, writeOwnedPacket } from './mqtt-internals.ts'
+import { CHECKED_MQTT_VERSION, gateAcks, writeOwnedPacket } from './mqtt-internals.ts'
 
 const installed = (createRequire(import.meta.url)('mqtt/package.json') as { version: string }).version
 
@@ -91,5 +91,31 @@ describe('MQTT.js internals the outbox relies on', () => {
     await completed
     expect(seen).toEqual(['pubrec:7', 'puback:8', 'pubcomp:7'])
     expect(errors).toEqual([])
+  })
+
+  it('reads on while an ack waits for its write, and acks in the order of the publishes [MQTT-4.6.0-2] [MQTT-4.6.0-3]', async () => {
+    const { client, broker } = await connected()
+    const acks = gateAcks(client)
+    const handled: number[] = []
+    let written!: () => void
+    const write = new Promise<void>((resolve) => (written = resolve))
+    client.handleMessage = (packet, done) => {
+      handled.push(packet.messageId!)
+      if (packet.messageId === 1) acks.holdUntil(1, write)
+      done()
+    }
+    const read = new Promise<void>((resolve) => client.on('packetreceive', (packet) => packet.messageId === 3 && resolve()))
+    broker.send({ cmd: 'publish', topic: 't', payload: Buffer.from('a'), qos: 1, dup: false, retain: false, messageId: 1 })
+    broker.send({ cmd: 'publish', topic: 't', payload: Buffer.from('b'), qos: 1, dup: false, retain: false, messageId: 2 })
+    broker.send({ cmd: 'publish', topic: 't', payload: Buffer.from('c'), qos: 2, dup: false, retain: false, messageId: 3 })
+    await read
+    expect(handled).toEqual([1, 2]) // the second was handled while the first one's ack waits
+    // Nothing was acked yet: a packet the client writes now reaches the broker first.
+    client.subscribe('x')
+    expect(await broker.next()).toMatchObject({ cmd: 'subscribe' })
+    written()
+    expect(await broker.next()).toMatchObject({ cmd: 'puback', messageId: 1 })
+    expect(await broker.next()).toMatchObject({ cmd: 'puback', messageId: 2 })
+    expect(await broker.next()).toMatchObject({ cmd: 'pubrec', messageId: 3 })
   })
 })

@@ -22,15 +22,16 @@ type Sending = OutboxRecord & { messageId: number }
 const VOLATILE_LIMIT = 10_000
 /**
  * QoS 1/2 PUBLISHes in flight at once. MQTT 5 brokers say how many they take (Receive Maximum,
- * capped here at 1,000); an MQTT 3.1.1 broker cannot, and mosquitto (max_inflight_messages 20 by
- * default) was seen losing QoS 2 messages sent beyond its limit: 3.1.1 gets its default.
+ * capped here at 1,000); an MQTT 3.1.1 broker cannot, and gets 1,000 QoS 1 flows: a broker
+ * acknowledges a QoS 1 PUBLISH as it routes it, and none here (aedes, mosquitto, RabbitMQ) limits
+ * them. The window is what replaying a stored outbox runs at: each ack lets one more go.
  */
 const WINDOW = 1_000
-const WINDOW_3_1_1 = 20
 /**
  * With MQTT 3.1.1, one QoS 2 flow at a time: aedes 1.2 was seen losing QoS 2 messages whose
- * flows overlapped (1 to 6 of 100, from plain MQTT.js too), and mosquitto drops those beyond its
- * in-flight limit. MQTT 5 brokers state their limit, and get up to that.
+ * flows overlapped (1 to 6 of 100, from plain MQTT.js too), and mosquitto (max_inflight_messages
+ * 20 by default) drops those beyond its in-flight limit. MQTT 5 brokers state their limit, and
+ * get up to that.
  */
 const QOS2_WINDOW_3_1_1 = 1
 
@@ -109,7 +110,7 @@ export class Publisher {
 
   /** After CONNACK: re-send what was in flight, in order, then everything else. */
   connected(sessionPresent: boolean, receiveMaximum: number | undefined, protocolVersion: 4 | 5): void {
-    this.window = protocolVersion === 5 ? Math.min(WINDOW, receiveMaximum ?? 65_535) : WINDOW_3_1_1
+    this.window = protocolVersion === 5 ? Math.min(WINDOW, receiveMaximum ?? 65_535) : WINDOW
     this.qos2Window = protocolVersion === 5 ? this.window : QOS2_WINDOW_3_1_1
     this.inFlight.clear()
     for (const record of this.outbox.records.values()) {

@@ -87,3 +87,19 @@ export async function persistedValue(db: HubDatabase, key: string, create: () =>
   await Promise.all([tx.store.put({ key, value }), tx.done])
   return value
 }
+
+/**
+ * Keys to delete as runs of consecutive integers, one delete each: acks and handled jobs come
+ * mostly in order. A run holds only the given keys (keys are integers), so a range delete never
+ * touches another record.
+ */
+export function keyRuns(keys: number[]): Array<[number, number]> {
+  const sorted = [...keys].sort((a, b) => a - b)
+  const out: Array<[number, number]> = []
+  for (const key of sorted) {
+    const last = out.at(-1)
+    if (last && key === last[1] + 1) last[1] = key
+    else out.push([key, key])
+  }
+  return out
+}

@@ -1,17 +1,20 @@
 import { DEFAULTS } from '../../src/defaults.ts'
-import type { HubDatabase, InboxRecord } from './hub-db.ts'
+import { keyRuns, type HubDatabase, type InboxRecord } from './hub-db.ts'
 
 
 /**
  * Exclusive QoS 1/2 messages between the broker's delivery and a member's "handled": written
  * before the hub acknowledges the message to the broker, deleted when a handler finished.
- * Deletions are batched into one transaction per macrotask. The inbox is bounded: past `limit`
- * messages `add()` returns null, the message is handled from memory only, and `overflowed`
- * counts it.
+ * Group commit, as in the outbox: one transaction at a time holds every add and delete made
+ * meanwhile, and each add resolves when its transaction committed. The inbox is bounded: past
+ * `limit` messages `add()` resolves with null, the message is handled from memory only, and
+ * `overflowed` counts it.
  */
 export class Inbox {
+  private pendingAdds: Array<{ record: InboxRecord; resolve(key: number): void; reject(error: unknown): void }> = []
   private pendingDeletes: number[] = []
   private flushScheduled = false
+  private committing: Promise<void> | null = null
   private size = 0
   overflowed = 0
 
@@ -31,25 +34,21 @@ export class Inbox {
   }
 
   /** Stores the message; resolves with its key once committed, or null when the inbox is full. */
-  async add(record: Omit<InboxRecord, 'key'>): Promise<number | null> {
+  add(record: Omit<InboxRecord, 'key'>): Promise<number | null> {
     if (this.size >= this.limit) {
       this.overflowed++
-      return null
+      return Promise.resolve(null)
     }
     this.size++
-    try {
-      return await this.db.add('inbox', record as InboxRecord)
-    } catch (error) {
-      this.size--
-      throw error
-    }
+    return new Promise((resolve, reject) => {
+      this.pendingAdds.push({ record: record as InboxRecord, resolve, reject })
+      this.schedule()
+    })
   }
 
   remove(key: number): void {
     this.pendingDeletes.push(key)
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    setTimeout(() => void this.flush(), 0)
+    this.schedule()
   }
 
   /** Messages of one group, oldest first. */
@@ -70,14 +69,46 @@ export class Inbox {
     this.size = await this.db.count('inbox')
   }
 
+  /** Resolves once everything added or removed so far is committed. */
   async flush(): Promise<void> {
+    while (this.committing || this.pendingAdds.length > 0 || this.pendingDeletes.length > 0) {
+      await (this.committing ?? this.commit())
+    }
+  }
+
+  /** At the end of this task: the messages MQTT.js read from one frame share a transaction. */
+  private schedule(): void {
+    if (this.flushScheduled || this.committing) return
+    this.flushScheduled = true
+    queueMicrotask(() => void this.commit())
+  }
+
+  private commit(): Promise<void> {
     this.flushScheduled = false
-    const keys = this.pendingDeletes
-    if (keys.length === 0) return
+    const adds = this.pendingAdds
+    const deletes = this.pendingDeletes
+    this.pendingAdds = []
     this.pendingDeletes = []
-    const tx = this.db.transaction('inbox', 'readwrite')
-    for (const key of keys) void tx.store.delete(key)
-    const [size] = await Promise.all([tx.store.count(), tx.done])
-    this.size = size
+    if (adds.length === 0 && deletes.length === 0) return Promise.resolve()
+    this.committing = this.write(adds, deletes).finally(() => {
+      this.committing = null
+      if (this.pendingAdds.length > 0 || this.pendingDeletes.length > 0) this.schedule()
+    })
+    return this.committing
+  }
+
+  private async write(adds: Inbox['pendingAdds'], deletes: number[]): Promise<void> {
+    try {
+      const tx = this.db.transaction('inbox', 'readwrite')
+      const keys = adds.map(({ record }) => tx.store.add(record))
+      // Keys a handler finished with, as runs of consecutive keys: a run holds only those keys.
+      for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last)).catch(() => {})
+      const [stored, count] = await Promise.all([Promise.all(keys), tx.store.count(), tx.done])
+      this.size = count + this.pendingAdds.length
+      for (const [i, { resolve }] of adds.entries()) resolve(stored[i]!)
+    } catch (error) {
+      this.size = Math.max(0, this.size - adds.length)
+      for (const { reject } of adds) reject(error)
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { HubError } from '../../src/errors.ts'
 import type { MessageProperties, OutboxLimits } from '../../src/public-types.ts'
-import type { HubDatabase, NewOutboxRecord, OutboxRecord } from './hub-db.ts'
+import { keyRuns, type HubDatabase, type NewOutboxRecord, type OutboxRecord } from './hub-db.ts'
 
 export type { OutboxLimits }
 
@@ -141,7 +141,7 @@ export class Outbox {
       const tx = this.db.transaction('outbox', 'readwrite')
       // keyPath 'seq' with autoIncrement: IndexedDB generates the seq and writes it into the stored value.
       const keys = puts.map(({ record }) => tx.store.add(record as OutboxRecord))
-      for (const [first, last] of runs(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
+      for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
       const seqs = await Promise.all(keys)
       await tx.done
       puts.forEach(({ record, done }, i) => {
@@ -158,20 +158,4 @@ export class Outbox {
       if (this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) this.schedule()
     }
   }
-}
-
-/**
- * Acknowledged seqs as runs of consecutive integers, one delete each: acks come mostly in
- * publish order. A run holds only seqs of this outbox (seqs are integers), so a range delete
- * never touches another session's records.
- */
-function runs(seqs: number[]): Array<[number, number]> {
-  const sorted = [...seqs].sort((a, b) => a - b)
-  const out: Array<[number, number]> = []
-  for (const seq of sorted) {
-    const last = out.at(-1)
-    if (last && seq === last[1] + 1) last[1] = seq
-    else out.push([seq, seq])
-  }
-  return out
 }
