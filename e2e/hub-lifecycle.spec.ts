@@ -6,6 +6,8 @@ import { chromiumLaunchOptions } from './chromium.ts'
 import { eventually, expect, openTab, test } from './fixtures.ts'
 
 declare const harness: Window['harness']
+/** In the other tab: resolves when the blocked page said it is about to block. */
+declare let blockingSeen: Promise<void>
 
 // Playwright turns the back/forward cache off by default.
 test.use({ launchOptions: { ...chromiumLaunchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } })
@@ -36,11 +38,15 @@ for (const away of ['back/forward cache', 'blocked'] as const) {
 
     const leftAt = Date.now()
     // A blocked page tells nothing (as a frozen one whose browser fires no event); a page going into the cache gets pagehide (persisted).
+    // The jobs are published once the block began (the page says so on a BroadcastChannel first), not while it is still reading.
+    if (away === 'blocked') await b.evaluate(() => void (blockingSeen = new Promise((resolve) => (new BroadcastChannel('e2e-blocking').onmessage = () => resolve()))))
     const blocked = away === 'blocked' ? a.evaluate(() => {
+      new BroadcastChannel('e2e-blocking').postMessage('blocking')
       const end = Date.now() + 6_000
       while (Date.now() < end) { /* the page's main thread is busy */ }
     }) : null
-    if (!blocked) await a.goto('/e2e/harness/away.html')
+    if (blocked) await b.evaluate(() => blockingSeen)
+    else await a.goto('/e2e/harness/away.html')
     for (const id of jobIds(5, 3)) await broker.publish(filter, id, { qos: 1 })
     for (let i = 0; i < 20; i++) await broker.publish(`${filter}/plain`, `p${i}`)
     // A blocked page keeps a job it had read before it stopped (it may have started it): the other tab takes the rest, after it.

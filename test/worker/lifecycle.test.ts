@@ -100,6 +100,26 @@ describe('frozen and cached tabs', () => {
     expect(a!.jobs().map(text)).toEqual(['m4'])
   })
 
+  it('a blocked tab also loses a job that waits in the worker behind the two batches it has not confirmed', async () => {
+    const [a, b] = await tabs(2)
+    const topic = `life/${run}/behind`
+    await a!.subscribe(`${topic}/plain`, 0)
+    await a!.subscribe(topic, 1, {})
+    await b!.subscribe(topic, 1, {})
+    a!.freeze()
+    // Two batches of plain messages it reads and does not confirm; the worker posts no third one.
+    for (const n of [1, 2]) {
+      await broker.publish(`${topic}/plain`, `p${n}`)
+      await a!.until(() => a!.deliveries.length === n, `plain message ${n} posted`)
+    }
+    const sent = Date.now()
+    await publish(topic, 0, 1)
+    await b!.until(() => b!.jobs().length === 1, 'the job in the other member', 8_000)
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(2_500)
+    expect(b!.jobs().map(text)).toEqual(['m0'])
+    expect(a!.deliveries.filter((d) => d.job !== undefined)).toEqual([]) // never posted to it
+  })
+
   it('a tab that leaves its exclusive work unconfirmed for 3 s (frozen with no event, or blocked) loses it to another member until it reads again', async () => {
     const [a, b] = await tabs(2)
     const topic = `life/${run}/blocked`

@@ -26,6 +26,8 @@ export class DeliveryQueue {
   private readonly droppableHead = [0, 0]
   length = 0
   bytes = 0
+  /** Exclusive jobs among the queued messages. */
+  jobs = 0
   readonly dropped: { qos0: number; qos12: number } = { qos0: 0, qos12: 0 }
 
   constructor(readonly limits: QueueLimits) {}
@@ -39,7 +41,8 @@ export class DeliveryQueue {
     this.slots.push(delivery)
     this.length++
     this.bytes += sizeOf(delivery)
-    if (delivery.job === undefined) this.droppable[delivery.qos === 0 ? QOS0 : QOS12].push(position)
+    if (delivery.job !== undefined) this.jobs++
+    else this.droppable[delivery.qos === 0 ? QOS0 : QOS12].push(position)
     return this.enforce(stalled)
   }
 
@@ -66,6 +69,7 @@ export class DeliveryQueue {
         this.slots[this.head] = undefined
         this.length--
         this.bytes -= size
+        if (delivery.job !== undefined) this.jobs--
       }
       this.head++
     }
@@ -92,6 +96,7 @@ export class DeliveryQueue {
     this.head = 0
     this.length = 0
     this.bytes = 0
+    this.jobs = 0
     this.droppable[QOS0] = []
     this.droppable[QOS12] = []
     this.droppableHead.fill(0)
@@ -115,6 +120,7 @@ export class DeliveryQueue {
   private clear(index: number): void {
     const delivery = this.slots[index]
     if (delivery) this.bytes -= sizeOf(delivery)
+    if (delivery?.job !== undefined) this.jobs--
     this.slots[index] = undefined
     this.length--
   }

@@ -22,6 +22,13 @@ export interface TabSub extends RoutedSubscription {
 const WINDOW_MESSAGES = 2_000
 const WINDOW_BYTES = 4 * 1024 * 1024
 /**
+ * Batches posted and not yet confirmed: one the tab reads, one waiting for it. What arrives
+ * meanwhile gathers in the queue and goes as one batch when the tab confirms: a postMessage
+ * costs the worker about as much as routing and packing a whole batch (a third of its time with
+ * eight tabs when each message went alone).
+ */
+const BATCHES_IN_FLIGHT = 2
+/**
  * A tab confirms each batch as soon as it has dispatched it (milliseconds, seconds on a loaded
  * machine). One that leaves exclusive work unconfirmed this long is frozen or blocked.
  */
@@ -30,8 +37,8 @@ const STALLED_AFTER_MS = 3_000
 
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
- * one batch per task (one postMessage per message costs about 2.5 times as much), at most
- * a window ahead of what the tab confirmed. The queue is bounded by bytes, and by a message count
+ * batches (one postMessage per message costs about 2.5 times as much), at most two batches and
+ * a window of messages ahead of what the tab confirmed. The queue is bounded by bytes, and by a message count
  * once the tab stopped confirming; when it overflows the tab is stalled: its oldest QoS 0
  * messages are dropped (counted, and reported to it when it reads again) and its exclusive work
  * goes to other members.
@@ -128,7 +135,15 @@ export class TabClient implements MessageSubscriber, MemberTab {
       return
     }
     this.dropped(this.queue.push(delivery, this.stoppedConfirming()))
+    // Behind two unconfirmed batches, a job waits here: a tab that reads nothing must lose it too.
+    if (delivery.job !== undefined) this.watchResponsiveness()
     this.schedule()
+  }
+
+  /** Exclusive work waits for the tab (posted, or queued behind what it has not confirmed): it must confirm within UNRESPONSIVE_MS. */
+  private watchResponsiveness(): void {
+    if (this.watchdog !== undefined) return
+    if (this.queue.jobs > 0 || this.posted.some((b) => b.jobs.length > 0)) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
   }
 
   private dropped(dropped: number): void {
@@ -203,13 +218,14 @@ export class TabClient implements MessageSubscriber, MemberTab {
   }
 
   /**
-   * Exclusive work was sent and not confirmed for UNRESPONSIVE_MS: the page is frozen without
-   * telling (Chromium freezes a page with no event when asked to through CDP) or its main thread
-   * is blocked. Its jobs go to other members until it reads again.
+   * Exclusive work waited for the tab (sent, or queued behind batches it had not confirmed) and
+   * it confirmed nothing for UNRESPONSIVE_MS: the page is frozen without telling (Chromium
+   * freezes a page with no event when asked to through CDP) or its main thread is blocked. Its
+   * jobs go to other members until it reads again.
    */
   private unresponsive(): void {
     this.watchdog = undefined
-    if (!this.responsive) return
+    if (!this.responsive || (this.queue.jobs === 0 && !this.posted.some((b) => b.jobs.length > 0))) return
     const wasActive = this.active
     this.responsive = false
     this.workChanged(wasActive)
@@ -261,7 +277,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
     }
     clearTimeout(this.watchdog)
     this.watchdog = undefined
-    if (this.posted.some((b) => b.jobs.length > 0)) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
+    this.watchResponsiveness()
     // After any `withdrawn` for them: the tab starts the batch's jobs when it reads this.
     if (batch.jobs.length > 0) this.send({ type: 'dispatched' })
     if (!this.responsive) {
@@ -279,7 +295,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
 
   /**
    * A tab with nothing unconfirmed is waiting: what this task routed goes at its end. Otherwise
-   * messages gather until the next macrotask, so that a busy tab gets fewer, larger batches.
+   * messages gather until the next macrotask, or until the tab confirms a batch when two are
+   * unconfirmed, so that a busy tab gets fewer, larger batches.
    */
   private schedule(): void {
     if (this.flushScheduled) return
@@ -291,12 +308,12 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private flush(): void {
     this.flushScheduled = false
     const room = WINDOW_MESSAGES - this.inFlight.messages
-    if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES) {
+    if (this.queue.length > 0 && room > 0 && this.inFlight.bytes < WINDOW_BYTES && this.posted.length < BATCHES_IN_FLIGHT) {
       const { deliveries, bytes } = this.queue.take(room, WINDOW_BYTES - this.inFlight.bytes)
       const jobs: Array<[number, number]> = []
       for (const d of deliveries) if (d.job !== undefined) jobs.push([d.subs[0]!, d.job])
       this.posted.push({ messages: deliveries.length, bytes, jobs, at: Date.now() })
-      if (jobs.length > 0) this.watchdog ??= setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
+      if (jobs.length > 0) this.watchResponsiveness()
       if (this.posted.length === 1) this.watchConfirmations()
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
