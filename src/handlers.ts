@@ -23,6 +23,12 @@ export class Handlers {
   private readonly withdrawn = new Map<number, Set<number>>()
   /** Batches with exclusive jobs waiting for their DispatchedEvent, oldest first: true lets them start. */
   private readonly gates: Array<(start: boolean) => void> = []
+  /**
+   * False from the page's `pagehide` or `freeze` until it is back: the worker gives every job
+   * this tab holds to another member when it hears so, so none of them may start here (a closing
+   * page still runs its unload; a job it started there would run twice).
+   */
+  pageActive = true
 
   constructor(private readonly subs: Map<number, LocalSubscription>) {}
 
@@ -86,7 +92,7 @@ export class Handlers {
     sub.chain = sub.chain.then(async () => {
       // A page that was frozen or blocked reads the worker's events in order once it runs again:
       // a `withdrawn` for this job comes before the batch's `dispatched`.
-      if (!(await gate)) return
+      if (!(await gate) || !this.pageActive) return
       if (this.subs.get(sub.id) !== sub) return // unsubscribed meanwhile: the worker gives the job to another member
       if (this.withdrawn.get(sub.id)?.delete(job)) return // taken back while this page was away: another member has it
       const error = await this.run(sub.handler, message)

@@ -15,6 +15,7 @@ import { type OpenRequest, PROTOCOL_VERSION, type SubscriptionSpec, type TabApi,
 import type { HubEventType, HubStatus, MessageProperties, QoS, SubscriptionOptions } from './public-types.ts'
 import type { HubInspection, HubMetrics, SessionMetrics, SessionSummary } from './reports.ts'
 import { PendingAcks } from './pending-acks.ts'
+import { watchPage } from './page-lifecycle.ts'
 import { untilConnected } from './ready.ts'
 import { responseTo, type RequestOptions, type RespondOptions } from './request.ts'
 import { holdTabLock, type TabLock } from './tab-lock.ts'
@@ -54,6 +55,8 @@ class TabHub implements Hub {
   /** Set when the worker refused this hub for good (CONFIG_MISMATCH): every call fails with it. */
   private fatal: HubError | undefined
   private readonly tabLock: TabLock
+  /** Aborted at close: stops watching the page's lifecycle. */
+  private readonly page = new AbortController()
 
   constructor(options: HubOptions, readonly mode: HubMode, defaultWorker: () => WorkerHandle) {
     const o = checkHubOptions(options)
@@ -78,6 +81,7 @@ class TabHub implements Hub {
     }
     // The worker let this tab go while the page lived on (WebKit's back/forward cache): open again.
     this.tabLock = holdTabLock(() => this.worker.relink())
+    watchPage({ visibility: () => {}, lifecycle: (active) => (this.handlers.pageActive = active) }, this.page.signal)
     this.worker = new WorkerConnection(startWorker, () => this.tabLock.held, this.callTimeoutMs, {
       // Only those a worker accepted: one made before this link opens is sent by its own call (twice would be refused).
       openRequest: () => {
@@ -215,6 +219,7 @@ class TabHub implements Hub {
     this.setStatus('closed', undefined)
     await this.worker.close()
     this.tabLock.dispose()
+    this.page.abort()
   }
 
   private async unsubscribe(id: number): Promise<void> {
@@ -237,6 +242,7 @@ class TabHub implements Hub {
     this.setStatus('closed', error)
     this.closed = true
     this.tabLock.dispose()
+    this.page.abort()
   }
 
   private onEvent(event: WorkerEvent, reply: (event: TabEvent) => void = () => {}): void {

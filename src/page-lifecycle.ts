@@ -3,7 +3,8 @@
 
 /**
  * Reports the page's visibility and lifecycle now and at every change, until `signal` aborts.
- * Away: `freeze`, `pagehide` with `persisted`. Back: `resume`, `pageshow` with `persisted`.
+ * Away: `freeze`, `pagehide` (into the back/forward cache, or closing: it runs nothing more of
+ * the hub's work, unless a `pageshow` brings it back). Back: `resume`, `pageshow` with `persisted`.
  */
 export function watchPage(report: { visibility(visible: boolean): void; lifecycle(active: boolean): void }, signal: AbortSignal): void {
   if (typeof document === 'undefined') return // a hub in a worker has no page
@@ -24,6 +25,7 @@ export function watchPage(report: { visibility(visible: boolean): void; lifecycl
   document.addEventListener('visibilitychange', visibility, { signal })
   document.addEventListener('freeze', away, { signal })
   document.addEventListener('resume', back, { signal })
-  addEventListener('pagehide', (event) => (event as PageTransitionEvent).persisted && away(), { signal })
+  // Not persisted: the page is closing or navigating away, and will run nothing more either.
+  addEventListener('pagehide', away, { signal })
   addEventListener('pageshow', (event) => (event as PageTransitionEvent).persisted && back(), { signal })
 }

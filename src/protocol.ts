@@ -124,8 +124,9 @@ export interface VisibilityEvent {
 }
 
 /**
- * Tab → worker: the page was frozen or went into the back/forward cache (`freeze`, `pagehide`
- * with `persisted`), or came back (`resume`, `pageshow` with `persisted`).
+ * Tab → worker: the page was frozen, went into the back/forward cache or is closing (`freeze`,
+ * `pagehide`), or came back (`resume`, `pageshow` with `persisted`). Away, it starts none of the
+ * exclusive jobs it holds: the worker gives them to other members.
  */
 export interface LifecycleEvent {
   type: 'lifecycle'
