@@ -38,10 +38,10 @@ const STALLED_AFTER_MS = 3_000
 /**
  * One Hub instance of one tab, as the worker sees it. Messages for it are queued and posted in
  * batches (one postMessage per message costs about 2.5 times as much), at most two batches and
- * a window of messages ahead of what the tab confirmed. The queue is bounded by bytes, and by a message count
- * once the tab stopped confirming; when it overflows the tab is stalled: its oldest QoS 0
- * messages are dropped (counted, and reported to it when it reads again) and its exclusive work
- * goes to other members.
+ * a window of messages ahead of what the tab confirmed. The queue is bounded by bytes, and by a
+ * message count once the tab stopped confirming; when it overflows the tab is stalled: its
+ * oldest QoS 0 messages are dropped (counted, and reported to it when it reads again) and its
+ * exclusive work goes to other members.
  */
 export class TabClient implements MessageSubscriber, MemberTab {
   private static opened = 0

@@ -36,6 +36,17 @@ describe('Inbox', () => {
     expect(inbox.depth).toBe(4)
   })
 
+  it('flush() resolves once everything added before it returned is committed, also what came while it committed', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const inbox = await Inbox.open(db)
+    const added = [inbox.add(record(1)), inbox.add(record(2))]
+    const flushed = inbox.flush() // commits 1 and 2 now
+    added.push(inbox.add(record(3))) // waits for the next transaction
+    await flushed
+    expect(await db.count('inbox')).toBe(3)
+    expect(await Promise.all(added)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)])
+  })
+
   it('deletes runs of finished keys without touching the keys between them', async () => {
     const db = await openHubDatabase(`inbox-${++run}`)
     const inbox = await Inbox.open(db)

@@ -80,7 +80,8 @@ export class Inbox {
   private schedule(): void {
     if (this.flushScheduled || this.committing) return
     this.flushScheduled = true
-    queueMicrotask(() => void this.commit())
+    // flush() may have committed meanwhile: then this one has nothing to do.
+    queueMicrotask(() => void (this.flushScheduled && this.commit()))
   }
 
   private commit(): Promise<void> {
