@@ -1,6 +1,7 @@
 // mqtt-hub/compat runs the everyday MQTT.js code of the seeds (connect, on('connect' | 'message'),
 // subscribe with callbacks, publish with QoS, end) unchanged, against real brokers in real tabs.
 import type { BrowserContext, Page } from '@playwright/test'
+import mqtt from 'mqtt'
 import { eventually, expect, test } from './fixtures.ts'
 
 async function compatTab(context: BrowserContext): Promise<Page> {
@@ -73,15 +74,28 @@ test('seed 002: subscribe callback gets (err, granted), publish callback runs af
 
 test('async forms: subscribeAsync with a topic map, publishAsync retained, the packet says retain and qos', async ({ context, broker, protocolVersion, prefix }) => {
   const page = await compatTab(context)
-  const result = await page.evaluate(async ({ url, prefix, protocolVersion }) => {
-    const client = await window.mqtt.connectAsync(url, { protocolVersion })
-    await client.publishAsync(`${prefix}/state`, 'on', { qos: 1, retain: true })
+  // aedes sends PUBACK before it stores and routes a QoS 1 message: the retained message is
+  // stored once a subscriber that was there before the publish has it.
+  const witness = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
+  try {
+    const forwarded = new Promise<void>((resolve) => witness.on('message', () => resolve()))
+    await witness.subscribeAsync(`${prefix}/state`, { qos: 1 })
+    await page.evaluate(async ({ url, prefix, protocolVersion }) => {
+      window.client = await window.mqtt.connectAsync(url, { protocolVersion })
+      await window.client.publishAsync(`${prefix}/state`, 'on', { qos: 1, retain: true })
+    }, { url: broker.url, prefix, protocolVersion })
+    await forwarded
+  } finally {
+    await witness.endAsync(true)
+  }
+  const result = await page.evaluate(async ({ prefix }) => {
+    const client = window.client
     const got = new Promise<string>((resolve) => client.on('message', (topic, payload, packet) => {
       if (topic === `${prefix}/state`) resolve(`${payload.toString()} retain=${packet.retain} qos=${packet.qos} bytes=${payload instanceof Uint8Array}`)
     }))
     const granted = await client.subscribeAsync({ [`${prefix}/state`]: { qos: 1 }, [`${prefix}/other`]: { qos: 0 } })
     return { granted, got: await got }
-  }, { url: broker.url, prefix, protocolVersion })
+  }, { prefix })
   expect(result.granted).toEqual([expect.objectContaining({ topic: `${prefix}/state`, qos: 1 }), expect.objectContaining({ topic: `${prefix}/other`, qos: 0 })])
   expect(result.got).toBe('on retain=true qos=1 bytes=true')
 })
