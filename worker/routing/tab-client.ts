@@ -140,10 +140,14 @@ export class TabClient implements MessageSubscriber, MemberTab {
     this.schedule()
   }
 
-  /** Exclusive work waits for the tab (posted, or queued behind what it has not confirmed): it must confirm within UNRESPONSIVE_MS. */
+  /** Exclusive work waits for the tab: posted, or queued behind what it has not confirmed. */
+  private get holdsJobs(): boolean {
+    return this.queue.jobs > 0 || this.posted.some((b) => b.jobs.length > 0)
+  }
+
+  /** While it holds jobs, the tab must confirm within UNRESPONSIVE_MS. */
   private watchResponsiveness(): void {
-    if (this.watchdog !== undefined) return
-    if (this.queue.jobs > 0 || this.posted.some((b) => b.jobs.length > 0)) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
+    if (this.watchdog === undefined && this.holdsJobs) this.watchdog = setTimeout(() => this.unresponsive(), UNRESPONSIVE_MS)
   }
 
   private dropped(dropped: number): void {
@@ -225,7 +229,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
    */
   private unresponsive(): void {
     this.watchdog = undefined
-    if (!this.responsive || (this.queue.jobs === 0 && !this.posted.some((b) => b.jobs.length > 0))) return
+    if (!this.responsive || !this.holdsJobs) return
     const wasActive = this.active
     this.responsive = false
     this.workChanged(wasActive)

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../src/defaults.ts'
+import { GroupCommit } from './group-commit.ts'
 import { keyRuns, type HubDatabase, type InboxRecord } from './hub-db.ts'
 
 
@@ -13,8 +14,9 @@ import { keyRuns, type HubDatabase, type InboxRecord } from './hub-db.ts'
 export class Inbox {
   private pendingAdds: Array<{ record: InboxRecord; resolve(key: number): void; reject(error: unknown): void }> = []
   private pendingDeletes: number[] = []
-  private flushScheduled = false
-  private committing: Promise<void> | null = null
+  /** At the end of the task: the messages MQTT.js read from one frame share a transaction. */
+  private readonly commits = new GroupCommit(() => this.commit(), () => this.pendingAdds.length > 0 || this.pendingDeletes.length > 0,
+    (start) => queueMicrotask(start))
   private size = 0
   overflowed = 0
 
@@ -42,13 +44,13 @@ export class Inbox {
     this.size++
     return new Promise((resolve, reject) => {
       this.pendingAdds.push({ record: record as InboxRecord, resolve, reject })
-      this.schedule()
+      this.commits.schedule()
     })
   }
 
   remove(key: number): void {
     this.pendingDeletes.push(key)
-    this.schedule()
+    this.commits.schedule()
   }
 
   /** Messages of one group, oldest first. */
@@ -70,32 +72,16 @@ export class Inbox {
   }
 
   /** Resolves once everything added or removed so far is committed. */
-  async flush(): Promise<void> {
-    while (this.committing || this.pendingAdds.length > 0 || this.pendingDeletes.length > 0) {
-      await (this.committing ?? this.commit())
-    }
+  flush(): Promise<void> {
+    return this.commits.flush()
   }
 
-  /** At the end of this task: the messages MQTT.js read from one frame share a transaction. */
-  private schedule(): void {
-    if (this.flushScheduled || this.committing) return
-    this.flushScheduled = true
-    // flush() may have committed meanwhile: then this one has nothing to do.
-    queueMicrotask(() => void (this.flushScheduled && this.commit()))
-  }
-
-  private commit(): Promise<void> {
-    this.flushScheduled = false
+  private commit(): Promise<void> | null {
     const adds = this.pendingAdds
     const deletes = this.pendingDeletes
     this.pendingAdds = []
     this.pendingDeletes = []
-    if (adds.length === 0 && deletes.length === 0) return Promise.resolve()
-    this.committing = this.write(adds, deletes).finally(() => {
-      this.committing = null
-      if (this.pendingAdds.length > 0 || this.pendingDeletes.length > 0) this.schedule()
-    })
-    return this.committing
+    return adds.length === 0 && deletes.length === 0 ? null : this.write(adds, deletes)
   }
 
   private async write(adds: Inbox['pendingAdds'], deletes: number[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { HubError } from '../../src/errors.ts'
 import type { MessageProperties, OutboxLimits } from '../../src/public-types.ts'
+import { GroupCommit } from './group-commit.ts'
 import { keyRuns, type HubDatabase, type NewOutboxRecord, type OutboxRecord } from './hub-db.ts'
 
 export type { OutboxLimits }
@@ -19,8 +20,8 @@ export class Outbox {
   private bytes = 0
   private pendingPuts: Array<{ record: NewOutboxRecord; done(stored: OutboxRecord | null, error?: unknown): void }> = []
   private pendingDeletes: number[] = []
-  private flushScheduled = false
-  private committing = false
+  private readonly commits = new GroupCommit(() => this.commit(), () => this.pendingPuts.length > 0 || this.pendingDeletes.length > 0,
+    (start) => setTimeout(start, 0))
 
   private nextMemorySeq = 1
 
@@ -73,7 +74,7 @@ export class Outbox {
     this.bytes += size
     return new Promise((resolve, reject) => {
       this.pendingPuts.push({ record, done: (stored, error) => (stored ? resolve(stored) : reject(error)) })
-      this.schedule()
+      this.commits.schedule()
     })
   }
 
@@ -96,7 +97,7 @@ export class Outbox {
     if (!this.records.delete(record.seq)) return
     this.bytes -= record.bytes
     this.pendingDeletes.push(record.seq)
-    this.schedule()
+    this.commits.schedule()
   }
 
   private stored(record: NewOutboxRecord, seq: number): OutboxRecord {
@@ -106,39 +107,26 @@ export class Outbox {
   }
 
   /** Resolves once everything added or removed so far is committed (a newer worker takes the outbox over). */
-  async drain(): Promise<void> {
-    while (this.committing || this.flushScheduled || this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) {
-      if (this.committing) await new Promise<void>((resolve) => this.drained.push(resolve))
-      else await this.flush()
-    }
+  drain(): Promise<void> {
+    return this.commits.flush()
   }
 
-  private drained: Array<() => void> = []
-
-  /**
-   * Group commit: one transaction at a time; what arrives while it commits goes into the next.
-   * Under load the batches grow by themselves instead of queueing many small transactions.
-   */
-  private schedule(): void {
-    if (this.flushScheduled || this.committing) return
-    this.flushScheduled = true
-    setTimeout(() => void this.flush(), 0)
-  }
-
-  private async flush(): Promise<void> {
-    this.flushScheduled = false
+  private commit(): Promise<void> | null {
     const puts = this.pendingPuts
     const deletes = this.pendingDeletes
     this.pendingPuts = []
     this.pendingDeletes = []
-    if (puts.length === 0 && deletes.length === 0) return
+    if (puts.length === 0 && deletes.length === 0) return null
     if (!this.db) {
       for (const { record, done } of puts) done(this.stored(record, this.nextMemorySeq++))
-      return
+      return null
     }
-    this.committing = true
+    return this.write(this.db, puts, deletes)
+  }
+
+  private async write(db: HubDatabase, puts: Outbox['pendingPuts'], deletes: number[]): Promise<void> {
     try {
-      const tx = this.db.transaction('outbox', 'readwrite')
+      const tx = db.transaction('outbox', 'readwrite')
       // keyPath 'seq' with autoIncrement: IndexedDB generates the seq and writes it into the stored value.
       const keys = puts.map(({ record }) => tx.store.add(record as OutboxRecord))
       for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
@@ -152,10 +140,6 @@ export class Outbox {
         this.bytes -= record.bytes
         done(null, new HubError('PUBLISH_FAILED', `The message could not be stored: ${(error as Error).message}`))
       }
-    } finally {
-      this.committing = false
-      for (const done of this.drained.splice(0)) done()
-      if (this.pendingPuts.length > 0 || this.pendingDeletes.length > 0) this.schedule()
     }
   }
 }
