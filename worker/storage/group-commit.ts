@@ -11,7 +11,7 @@ export class GroupCommit {
   constructor(
     private readonly commit: () => Promise<void> | null,
     private readonly pending: () => boolean,
-    /** When a scheduled commit starts: after a timer, or at the end of the current task (wrap a browser global such as queueMicrotask: called bare here, it throws Illegal invocation). */
+    /** When a scheduled commit starts: after a timer, or at the end of the current task (wrap a browser global such as queueMicrotask: called as this object's method it throws Illegal invocation). */
     private readonly defer: (start: () => void) => void,
   ) {}
 
