@@ -30,6 +30,8 @@ test.describe.configure({ mode: 'serial' })
 test('three tabs: one connection, true counts, exclusive jobs, the outbox drains after the broker restarts', async ({ browser }, testInfo) => {
   test.setTimeout(90_000)
   await fetch(`${CONTROL}/start`, { method: 'POST' })
+  // The broker serves the whole run: the SUBSCRIBEs counted below are this test's own.
+  await fetch(`${CONTROL}/reset`, { method: 'POST' })
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } })
   const tabs = [await openDemo(context), await openDemo(context), await openDemo(context)]
   const [a, b, c] = tabs as [Page, Page, Page]
