@@ -47,6 +47,8 @@ async function witness(topic: string): Promise<string[]> {
 async function publisherOnAedes(
   seed: (outbox: Outbox) => Promise<void> = async () => {},
   onPossibleDuplicate: (topic: string) => void = () => {},
+  /** Called with each ack of a stored publish, before the Publisher hears it. */
+  beforeAck: (publisher: Publisher) => void = () => {},
 ): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
   const ids = new PacketIds()
   const outbox = await Outbox.open(await openHubDatabase(`publisher-${crypto.randomUUID()}`), 'test', LIMITS)
@@ -64,7 +66,10 @@ async function publisherOnAedes(
     unsubscribeAcked: () => {},
     message: () => {},
     subscribeAcked: () => {},
-    publishAcked: (cmd, id, reasonCode) => publisher!.acked(cmd, id, reasonCode),
+    publishAcked: (cmd, id, reasonCode) => {
+      beforeAck(publisher!)
+      publisher!.acked(cmd, id, reasonCode)
+    },
   }
   const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
   publisher = new Publisher(outbox, connection, ids, false, (record) => onPossibleDuplicate(record.topic))
@@ -91,6 +96,25 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     expect(new Set(got).size).toBe(60)
     expect(got.filter((p) => Number(p.slice(1)) % 2 === 0)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i * 2}`))
     expect(publisher.outbox.depth).toBe(0)
+    expect(publisher.inFlightCount).toBe(0)
+    expect(ids.inFlight).toBe(0)
+  })
+
+  it('sends an outbox larger than its window once each, in order, never more than 1,000 in flight (MQTT 3.1.1), QoS 2 among them [MQTT-4.3.2] [MQTT-4.3.3]', async () => {
+    const got = await witness('big/#')
+    const qos = (i: number): 1 | 2 => (i >= 2_000 && i < 2_010 ? 2 : 1)
+    let most = 0
+    const { publisher, ids } = await publisherOnAedes(async (outbox) => {
+      const payload = (i: number) => new TextEncoder().encode(`m${i}`)
+      await Promise.all(Array.from({ length: 2_400 }, (_, i) => outbox.add(`big/${qos(i)}`, payload(i), qos(i), false, null)))
+    }, () => {}, (p) => void (most = Math.max(most, p.inFlightCount)))
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2_400)
+    await expect.poll(() => publisher.outbox.depth).toBe(0)
+    expect(new Set(got).size).toBe(2_400)
+    const qos1 = Array.from({ length: 2_400 }, (_, i) => i).filter((i) => qos(i) === 1).map((i) => `m${i}`)
+    expect(got.filter((p) => qos(Number(p.slice(1))) === 1)).toEqual(qos1)
+    expect(most).toBeGreaterThan(900) // the window was used, and refilled while records waited
+    expect(most).toBeLessThanOrEqual(1_000)
     expect(publisher.inFlightCount).toBe(0)
     expect(ids.inFlight).toBe(0)
   })

@@ -47,11 +47,14 @@ const QOS2_WINDOW_3_1_1 = 1
 export class Publisher {
   private readonly waiters = new Map<number, Set<AckListener>>()
   private readonly inFlight = new Map<number, OutboxRecord>()
+  /** How many of `inFlight` are QoS 2. */
+  private qos2InFlight = 0
   private volatile: VolatilePublish[] = []
   private window = WINDOW
   private qos2Window = WINDOW
-  /** Stored records waiting for a packet id, in publish order (a cursor, not a scan of the outbox). */
+  /** Stored records waiting for a packet id, in publish order, from `queueHead` on (a cursor, not a scan of the outbox). */
   private queue: OutboxRecord[] = []
+  private queueHead = 0
   private pumping = false
   private pumpAgain = false
   dropped = 0
@@ -112,7 +115,7 @@ export class Publisher {
   connected(sessionPresent: boolean, receiveMaximum: number | undefined, protocolVersion: 4 | 5): void {
     this.window = protocolVersion === 5 ? Math.min(WINDOW, receiveMaximum ?? 65_535) : WINDOW
     this.qos2Window = protocolVersion === 5 ? this.window : QOS2_WINDOW_3_1_1
-    this.inFlight.clear()
+    this.clearInFlight()
     for (const record of this.outbox.records.values()) {
       const id = sessionPresent ? record.messageId : null
       const resumed = id !== null && this.ids.hold(id) ? Object.assign(record, { messageId: id }) : null
@@ -133,6 +136,7 @@ export class Publisher {
       }
     }
     this.queue = [...this.outbox.records.values()].filter((record) => record.messageId === null)
+    this.queueHead = 0
     const volatile = this.volatile
     this.volatile = []
     for (const item of volatile) this.sendVolatile(item)
@@ -140,7 +144,7 @@ export class Publisher {
   }
 
   disconnected(): void {
-    this.inFlight.clear()
+    this.clearInFlight()
   }
 
   /** PUBACK, PUBREC, PUBCOMP for a packet id, in the order they arrive. */
@@ -177,9 +181,8 @@ export class Publisher {
     }
     if (!this.connection.isConnected) return
     const batch: Sending[] = []
-    let qos2 = 0
-    for (const record of this.inFlight.values()) if (record.qos === 2) qos2++
-    let next = 0
+    let qos2 = this.qos2InFlight
+    let next = this.queueHead
     while (next < this.queue.length && this.inFlight.size + batch.length < this.window) {
       const record = this.queue[next]
       if (!this.outbox.records.has(record.seq)) {
@@ -192,7 +195,11 @@ export class Publisher {
       batch.push(Object.assign(record, { messageId: id }))
       next++
     }
-    this.queue.splice(0, next)
+    this.queueHead = next
+    if (next > 1_024 && next * 2 > this.queue.length) {
+      this.queue = this.queue.slice(next)
+      this.queueHead = 0
+    }
     if (batch.length === 0) return
     // A QoS 2 re-send in a resumed session must keep its id: on disk before the PUBLISH leaves.
     // Elsewhere an id only matters while the connection lasts: send at once.
@@ -224,25 +231,41 @@ export class Publisher {
   }
 
   private sendStored(record: Sending, dup: boolean): void {
-    this.inFlight.set(record.messageId, record)
+    this.track(record)
     this.connection.publishWithId(record.topic, record.payload, record.qos, record.retain, record.messageId, dup, record.properties)
   }
 
   private sendRelease(record: Sending): void {
-    this.inFlight.set(record.messageId, record)
+    this.track(record)
     this.connection.release(record.messageId)
   }
 
   private complete(record: OutboxRecord, error?: HubError, acked?: number): void {
     if (record.messageId !== null && this.inFlight.get(record.messageId) === record) {
       this.inFlight.delete(record.messageId)
+      if (record.qos === 2) this.qos2InFlight--
       this.ids.deallocate(record.messageId)
     }
     this.outbox.remove(record)
     const listeners = this.waiters.get(record.seq)
     this.waiters.delete(record.seq)
     for (const listener of listeners ?? []) listener(record.seq, error, acked)
-    this.pump()
+    // While the window is full and records wait, refill it in batches rather than one PUBLISH
+    // per ack: the PUBLISHes written in one go leave in one WebSocket frame. A QoS 2 flow that
+    // ended, or an empty window, refills at once (a QoS 2 record may be next in line).
+    if (record.qos === 2 || this.window - this.inFlight.size >= Math.ceil(this.window / 16)) this.pump()
+  }
+
+  private track(record: Sending): void {
+    const before = this.inFlight.get(record.messageId)
+    if (before?.qos === 2) this.qos2InFlight--
+    if (record.qos === 2) this.qos2InFlight++
+    this.inFlight.set(record.messageId, record)
+  }
+
+  private clearInFlight(): void {
+    this.inFlight.clear()
+    this.qos2InFlight = 0
   }
 
   private sendVolatile(item: VolatilePublish): void {
