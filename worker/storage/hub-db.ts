@@ -32,13 +32,34 @@ export interface NewOutboxRecord extends MessageFields {
   bytes: number
 }
 
-/** A stored outbox record: `seq`, assigned by IndexedDB, is its publish order. */
+/** A stored publish as the worker holds it: `seq` is its publish order, unique in the database. */
 export interface OutboxRecord extends NewOutboxRecord {
   seq: number
 }
 
+/** A publish in a batch; its seq is the batch's key × BATCH_SEQS + `index`. */
+export interface OutboxMember extends NewOutboxRecord {
+  index: number
+}
+
+/**
+ * What the outbox store holds. Since version 3, a batch: the QoS 1 publishes of one group commit,
+ * or one QoS 2 publish (its state changes rewrite it alone); `seq` is its key, assigned by
+ * IndexedDB. Before, one record per publish, `seq` its key and seq: still read.
+ */
+export type OutboxValue = OutboxRecord | OutboxBatch
+
+export interface OutboxBatch {
+  seq: number
+  session: string
+  messages: OutboxMember[]
+}
+
+/** The seqs of one batch's publishes: key × BATCH_SEQS + index, above every key (and single record's seq) before it. */
+export const BATCH_SEQS = 4_096
+
 interface HubSchema extends DBSchema {
-  outbox: { key: number; value: OutboxRecord; indexes: { bySession: string } }
+  outbox: { key: number; value: OutboxValue; indexes: { bySession: string } }
   inbox: { key: number; value: InboxRecord; indexes: { byGroup: [string, string] } }
   groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
   /** Per-session values the hub must keep across restarts (the generated client id). */
@@ -56,7 +77,9 @@ export const DATABASE_NAME = 'mqtt-hub'
  * PUBLISH_FAILED in its tabs, which a newer version has taken over by then.
  */
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
-  return openDB<HubSchema>(name, 2, {
+  // Version 3 stores the outbox in batches, which an older worker would misread: it cannot open
+  // a version 3 database, and keeps its outbox in memory instead.
+  return openDB<HubSchema>(name, 3, {
     blocking(_current, _blocked, event) {
       ;(event.target as IDBDatabase).close()
     },

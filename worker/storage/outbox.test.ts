@@ -6,7 +6,7 @@ import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAedes, type TestBroker } from '../../e2e/brokers.ts'
 import { DEFAULTS } from '../../src/defaults.ts'
-import { openHubDatabase } from './hub-db.ts'
+import { openHubDatabase, type HubDatabase, type NewOutboxRecord } from './hub-db.ts'
 import { Inbox } from './inbox.ts'
 import { Outbox } from './outbox.ts'
 import { PacketIds } from '../session/packet-ids.ts'
@@ -15,16 +15,21 @@ import { TestWorker, waitFor, type TestTab } from '../../test/support/test-tab.t
 
 let run = 0
 
+/** The publishes the store holds, in publish order, as a worker reading it finds them. */
+async function onDisk(db: HubDatabase): Promise<NewOutboxRecord[]> {
+  return (await db.getAll('outbox')).flatMap((value): NewOutboxRecord[] => ('messages' in value ? value.messages : [value]))
+}
+
 describe('Outbox store', () => {
   it('resolves add() once the record is on disk, in publish order, and forgets it after remove()', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
     const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     const records = await Promise.all([1, 2, 3].map((n) => outbox.add(`t/${n}`, `p${n}`, 1, false, null)))
     expect(records.map((r) => r.seq)).toEqual([...records.map((r) => r.seq)].sort((a, b) => a! - b!))
-    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
+    expect((await onDisk(db)).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
     outbox.remove(records[1]!)
-    await waitFor(async () => (await db.count('outbox')) === 2, 'the delete committed')
-    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['t/1', 't/3'])
+    await outbox.drain()
+    expect((await onDisk(db)).map((r) => r.topic)).toEqual(['t/1', 't/3'])
     const reopened = await Outbox.open(db, 's', DEFAULTS.outbox)
     expect([...reopened.records.values()].map((r) => [r.topic, new TextDecoder().decode(r.payload)])).toEqual([['t/1', 'p1'], ['t/3', 'p3']])
     expect(reopened.oldestAgeMs).toBeGreaterThanOrEqual(0)
@@ -40,12 +45,12 @@ describe('Outbox store', () => {
       records.push(await add(outbox, topic))
     }
     for (const record of records.filter((r) => r.session === 'a' && r.topic !== 'a5')) a.remove(record)
-    await waitFor(async () => (await db.count('outbox')) === 3, 'the deletes committed')
-    expect((await db.getAll('outbox')).map((r) => r.topic)).toEqual(['b1', 'a5', 'b2'])
+    await a.drain()
+    expect((await onDisk(db)).map((r) => r.topic)).toEqual(['b1', 'a5', 'b2'])
     expect([...(await Outbox.open(db, 'b', DEFAULTS.outbox)).records.values()].map((r) => r.topic)).toEqual(['b1', 'b2'])
   })
 
-  it('writes many publishes of one macrotask in one transaction', async () => {
+  it('writes the QoS 1 publishes of one macrotask in one transaction and one record', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
     const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
     let transactions = 0
@@ -56,7 +61,48 @@ describe('Outbox store', () => {
     }) as typeof db.transaction
     await Promise.all(Array.from({ length: 500 }, (_, i) => outbox.add('t', `p${i}`, 1, false, null)))
     expect(transactions).toBe(1)
-    expect(await db.count('outbox')).toBe(500)
+    expect(await db.count('outbox')).toBe(1)
+    expect((await onDisk(db)).map((r) => new TextDecoder().decode(r.payload))).toEqual(Array.from({ length: 500 }, (_, i) => `p${i}`))
+  })
+
+  it('rewrites a batch without its acknowledged publishes, and deletes it with its last: a later worker finds only what is unacked, under the same seqs', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
+    const records = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((p) => outbox.add('t', p, 1, false, null)))
+    outbox.remove(records[0]!)
+    outbox.remove(records[3]!)
+    await outbox.drain()
+    const later = await Outbox.open(db, 's', DEFAULTS.outbox)
+    expect([...later.records.values()].map((r) => [r.seq, new TextDecoder().decode(r.payload)]))
+      .toEqual([[records[1]!.seq, 'b'], [records[2]!.seq, 'c'], [records[4]!.seq, 'e']])
+    expect(later.size).toBe(outbox.size)
+    for (const record of [...later.records.values()]) later.remove(record)
+    await later.drain()
+    expect(await db.count('outbox')).toBe(0)
+  })
+
+  it('keeps each QoS 2 publish in a record of its own, and publish order across them', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
+    const qos = [1, 1, 2, 1, 2, 2, 1] as const
+    const records = await Promise.all(qos.map((q, i) => outbox.add('t', `p${i}`, q, false, null)))
+    expect(records.map((r) => r.seq)).toEqual([...records.map((r) => r.seq)].sort((a, b) => a - b))
+    expect(await db.count('outbox')).toBe(6) // [p0 p1] [p2] [p3] [p4] [p5] [p6]
+    expect((await onDisk(db)).map((r) => new TextDecoder().decode(r.payload))).toEqual(qos.map((_, i) => `p${i}`))
+    const reopened = await Outbox.open(db, 's', DEFAULTS.outbox)
+    expect([...reopened.records.values()].map((r) => r.seq)).toEqual(records.map((r) => r.seq))
+  })
+
+  it('reads and deletes records of the one-publish-per-record layout (database version 2), ahead of newer batches', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const old = (topic: string) => ({ session: 's', topic, payload: new TextEncoder().encode('x'), qos: 1 as const, retain: false, state: 'publish' as const, messageId: null, createdAt: Date.now(), bytes: 1 + topic.length })
+    for (const topic of ['old/1', 'old/2']) await db.add('outbox', old(topic) as never)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
+    await outbox.add('new/1', 'x', 1, false, null)
+    expect([...outbox.records.values()].map((r) => r.topic)).toEqual(['old/1', 'old/2', 'new/1'])
+    for (const record of [...outbox.records.values()].slice(0, 2)) outbox.remove(record)
+    await outbox.drain()
+    expect((await onDisk(db)).map((r) => r.topic)).toEqual(['new/1'])
   })
 
   it('rejects with OUTBOX_FULL past the message or byte limit, keeping everything stored', async () => {
@@ -67,7 +113,7 @@ describe('Outbox store', () => {
     await expect(outbox.add('t', 'c', 1, false, null)).rejects.toMatchObject({ code: 'OUTBOX_FULL' })
     const bytes = await Outbox.open(db, 'other', { maxMessages: 10, maxBytes: 20 })
     await expect(bytes.add('t', 'x'.repeat(30), 1, false, null)).rejects.toMatchObject({ code: 'OUTBOX_FULL' })
-    expect((await db.getAll('outbox')).map((r) => new TextDecoder().decode(r.payload))).toEqual(['a', 'b'])
+    expect((await onDisk(db)).map((r) => new TextDecoder().decode(r.payload))).toEqual(['a', 'b'])
   })
 
   it('keeps the PUBREL state of a QoS 2 record across a reopen', async () => {
@@ -237,7 +283,7 @@ describe('the database across versions', () => {
     const db = await openHubDatabase(name)
     // A newer worker's upgrade: it must not wait for this connection (idb's `blocked` would fire).
     let blocked = false
-    const newer = await openDB(name, 3, { blocked: () => { blocked = true }, upgrade: (upgraded) => void upgraded.createObjectStore('later') })
+    const newer = await openDB(name, 4, { blocked: () => { blocked = true }, upgrade: (upgraded) => void upgraded.createObjectStore('later') })
     expect(blocked).toBe(false)
     expect([...newer.objectStoreNames].sort()).toEqual(['groups', 'inbox', 'later', 'meta', 'outbox'])
     newer.close()

@@ -1,26 +1,39 @@
 import { HubError } from '../../src/errors.ts'
 import type { MessageProperties, OutboxLimits } from '../../src/public-types.ts'
 import { GroupCommit } from './group-commit.ts'
-import { keyRuns, type HubDatabase, type NewOutboxRecord, type OutboxRecord } from './hub-db.ts'
+import { BATCH_SEQS, keyRuns, type HubDatabase, type NewOutboxRecord, type OutboxBatch, type OutboxMember, type OutboxRecord, type OutboxValue } from './hub-db.ts'
 
 export type { OutboxLimits }
 
 const encoder = new TextEncoder()
 
+/** Where a stored publish is on disk: a batch (the seqs of its publishes still stored), or a record of its own (written before batches). */
+interface Place {
+  key: number
+  /** Null: a record of its own. */
+  live: Set<number> | null
+}
+
 /**
  * QoS 1/2 publishes of one session, on disk from before `publish()` resolves until the broker's
- * ack: PUBACK deletes a QoS 1 record; for QoS 2, PUBREC turns the record into a PUBREL record
- * and PUBCOMP deletes it. New records are written in one transaction per macrotask; each
- * caller's promise resolves when its transaction committed. The records are mirrored in memory
- * in publish order (`seq`), which is the order they are sent and re-sent in.
+ * ack: PUBACK removes a QoS 1 publish; for QoS 2, PUBREC turns it into a PUBREL record and
+ * PUBCOMP removes it. New publishes are written in one transaction per macrotask, the QoS 1
+ * publishes of a run in one record (a batch; a batch's acked publishes are rewritten out of it,
+ * and it is deleted with its last), each QoS 2 publish in a record of its own, so that its state
+ * changes rewrite it alone. Each caller's promise resolves when its transaction committed. The
+ * publishes are mirrored in memory in publish order (`seq`), which is the order they are sent and
+ * re-sent in.
  */
 export class Outbox {
   /** In publish order. */
   readonly records = new Map<number, OutboxRecord>()
   private bytes = 0
   private pendingPuts: Array<{ record: NewOutboxRecord; done(stored: OutboxRecord | null, error?: unknown): void }> = []
-  private pendingDeletes: number[] = []
-  private readonly commits = new GroupCommit(() => this.commit(), () => this.pendingPuts.length > 0 || this.pendingDeletes.length > 0,
+  /** seq → where it is stored. */
+  private readonly places = new Map<number, Place>()
+  /** Stored records (by key) that lost a publish since the last commit: rewritten, or deleted when empty. */
+  private changed = new Map<number, Place>()
+  private readonly commits = new GroupCommit(() => this.commit(), () => this.pendingPuts.length > 0 || this.changed.size > 0,
     (start) => setTimeout(start, 0))
 
   private nextMemorySeq = 1
@@ -35,11 +48,22 @@ export class Outbox {
   /** Loads what an earlier worker left for this session. */
   static async open(db: HubDatabase | null, session: string, limits: OutboxLimits): Promise<Outbox> {
     const outbox = new Outbox(db, session, limits)
-    for (const record of (await db?.getAllFromIndex('outbox', 'bySession', session)) ?? []) {
-      outbox.records.set(record.seq, record)
-      outbox.bytes += record.bytes
+    for (const value of (await db?.getAllFromIndex('outbox', 'bySession', session)) ?? []) {
+      if (!('messages' in value)) {
+        outbox.loaded(value, { key: value.seq, live: null })
+        continue
+      }
+      const place = { key: value.seq, live: new Set<number>() }
+      for (const { index, ...publish } of value.messages) outbox.loaded({ ...publish, seq: value.seq * BATCH_SEQS + index }, place)
     }
     return outbox
+  }
+
+  private loaded(record: OutboxRecord, place: Place): void {
+    this.records.set(record.seq, record)
+    this.bytes += record.bytes
+    this.places.set(record.seq, place)
+    place.live?.add(record.seq)
   }
 
   get durable(): boolean {
@@ -81,14 +105,21 @@ export class Outbox {
   /** QoS 2 after PUBREC: the broker has the message; from now on only PUBREL may be re-sent. Immediate. */
   async released(record: OutboxRecord): Promise<void> {
     record.state = 'pubrel'
-    await this.db?.put('outbox', record)
+    const place = this.places.get(record.seq)
+    if (this.db && place) await this.db.put('outbox', this.value(place, record))
   }
 
-  /** Gives stored records their packet ids (one transaction), before they are sent. */
+  /**
+   * Persists the packet ids of QoS 2 records (one transaction), before they are sent. A QoS 1
+   * re-send may take a new id: its receiver treats it as a new message either way [MQTT-4.3.2-5].
+   */
   async assign(records: OutboxRecord[]): Promise<void> {
     if (!this.db) return
     const tx = this.db.transaction('outbox', 'readwrite')
-    for (const record of records) void tx.store.put(record)
+    for (const record of records) {
+      const place = this.places.get(record.seq)
+      if (place && (record.qos === 2 || place.live === null)) void tx.store.put(this.value(place, record))
+    }
     await tx.done
   }
 
@@ -96,8 +127,22 @@ export class Outbox {
   remove(record: OutboxRecord): void {
     if (!this.records.delete(record.seq)) return
     this.bytes -= record.bytes
-    this.pendingDeletes.push(record.seq)
+    const place = this.places.get(record.seq)
+    if (!place) return // in memory only
+    this.places.delete(record.seq)
+    place.live?.delete(record.seq)
+    this.changed.set(place.key, place)
     this.commits.schedule()
+  }
+
+  /** The record that holds `record`: itself (written before batches), or its batch of one (QoS 2). */
+  private value(place: Place, record: OutboxRecord): OutboxValue {
+    return place.live === null ? record : this.batch(place, [record])
+  }
+
+  /** A batch as stored: the given publishes of it (all it still holds, or its one QoS 2 publish). */
+  private batch(place: Place, members: OutboxRecord[]): OutboxBatch {
+    return { seq: place.key, session: this.session, messages: members.map((record) => member(record, record.seq - place.key * BATCH_SEQS)) }
   }
 
   private stored(record: NewOutboxRecord, seq: number): OutboxRecord {
@@ -113,28 +158,41 @@ export class Outbox {
 
   private commit(): Promise<void> | null {
     const puts = this.pendingPuts
-    const deletes = this.pendingDeletes
+    const changed = this.changed
     this.pendingPuts = []
-    this.pendingDeletes = []
-    if (puts.length === 0 && deletes.length === 0) return null
+    this.changed = new Map()
+    if (puts.length === 0 && changed.size === 0) return null
     if (!this.db) {
       for (const { record, done } of puts) done(this.stored(record, this.nextMemorySeq++))
       return null
     }
-    return this.write(this.db, puts, deletes)
+    return this.write(this.db, puts, changed)
   }
 
-  private async write(db: HubDatabase, puts: Outbox['pendingPuts'], deletes: number[]): Promise<void> {
+  private async write(db: HubDatabase, puts: Outbox['pendingPuts'], changed: Map<number, Place>): Promise<void> {
     try {
       const tx = db.transaction('outbox', 'readwrite')
-      // keyPath 'seq' with autoIncrement: IndexedDB generates the seq and writes it into the stored value.
-      const keys = puts.map(({ record }) => tx.store.add(record as OutboxRecord))
+      const deletes: number[] = []
+      for (const [key, place] of changed) {
+        if (place.live === null || place.live.size === 0) deletes.push(key)
+        else void tx.store.put(this.batch(place, [...place.live].flatMap((seq) => this.records.get(seq) ?? [])))
+      }
       for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
-      const seqs = await Promise.all(keys)
+      // keyPath 'seq' with autoIncrement: IndexedDB generates each batch's key and writes it into the stored value.
+      const added = await Promise.all(batchesOf(puts).map(async (batch) => ({
+        batch,
+        key: await tx.store.add({ session: this.session, messages: batch.map(({ record }, index) => ({ ...record, index })) } as OutboxBatch),
+      })))
       await tx.done
-      puts.forEach(({ record, done }, i) => {
-        done(this.stored(record, seqs[i]))
-      })
+      for (const { batch, key } of added) {
+        const place = { key, live: new Set<number>() }
+        batch.forEach(({ record, done }, index) => {
+          const stored = this.stored(record, place.key * BATCH_SEQS + index)
+          this.places.set(stored.seq, place)
+          place.live.add(stored.seq)
+          done(stored)
+        })
+      }
     } catch (error) {
       for (const { record, done } of puts) {
         this.bytes -= record.bytes
@@ -142,4 +200,29 @@ export class Outbox {
       }
     }
   }
+}
+
+/** The QoS 1 publishes of a commit in runs (up to BATCH_SEQS each), each QoS 2 publish alone; in publish order. */
+function batchesOf<T extends { record: NewOutboxRecord }>(puts: T[]): T[][] {
+  const batches: T[][] = []
+  let run: T[] | null = null
+  for (const put of puts) {
+    if (put.record.qos === 2) {
+      batches.push([put])
+      run = null
+    } else {
+      if (!run || run.length === BATCH_SEQS) {
+        run = []
+        batches.push(run)
+      }
+      run.push(put)
+    }
+  }
+  return batches
+}
+
+/** A publish as a batch stores it: the record's fields, without its seq or anything else the worker added. */
+function member(record: OutboxRecord, index: number): OutboxMember {
+  const { session, topic, payload, qos, retain, state, messageId, createdAt, bytes, properties } = record
+  return { session, topic, payload, qos, retain, state, messageId, createdAt, bytes, ...(properties && { properties }), index }
 }
