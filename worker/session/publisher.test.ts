@@ -47,8 +47,8 @@ async function witness(topic: string): Promise<string[]> {
 async function publisherOnAedes(
   seed: (outbox: Outbox) => Promise<void> = async () => {},
   onPossibleDuplicate: (topic: string) => void = () => {},
-  /** Called with each ack of a stored publish, before the Publisher hears it. */
-  beforeAck: (publisher: Publisher) => void = () => {},
+  /** Hears each stored PUBLISH the connection writes, and each ack before the Publisher does. */
+  watch: { published?(qos: 1 | 2): void; beforeAck?(publisher: Publisher, cmd: 'puback' | 'pubrec' | 'pubcomp'): void } = {},
 ): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
   const ids = new PacketIds()
   const outbox = await Outbox.open(await openHubDatabase(`publisher-${crypto.randomUUID()}`), 'test', LIMITS)
@@ -67,11 +67,16 @@ async function publisherOnAedes(
     message: () => {},
     subscribeAcked: () => {},
     publishAcked: (cmd, id, reasonCode) => {
-      beforeAck(publisher!)
+      watch.beforeAck?.(publisher!, cmd)
       publisher!.acked(cmd, id, reasonCode)
     },
   }
   const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
+  const write = connection.publishWithId.bind(connection)
+  connection.publishWithId = (topic, payload, qos, ...rest) => {
+    watch.published?.(qos)
+    write(topic, payload, qos, ...rest)
+  }
   publisher = new Publisher(outbox, connection, ids, false, (record) => onPossibleDuplicate(record.topic))
   closers.push(() => connection.close())
   connection.start()
@@ -100,14 +105,24 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     expect(ids.inFlight).toBe(0)
   })
 
-  it('sends an outbox larger than its window once each, in order, never more than 1,000 in flight (MQTT 3.1.1), QoS 2 among them [MQTT-4.3.2] [MQTT-4.3.3]', async () => {
+  it('sends an outbox larger than its window once each, in order, never more than 1,000 in flight and one QoS 2 flow at a time (MQTT 3.1.1) [MQTT-4.3.2] [MQTT-4.3.3]', async () => {
     const got = await witness('big/#')
     const qos = (i: number): 1 | 2 => (i >= 2_000 && i < 2_010 ? 2 : 1)
     let most = 0
+    let qos2Flows = 0
+    let mostQos2Flows = 0
     const { publisher, ids } = await publisherOnAedes(async (outbox) => {
       const payload = (i: number) => new TextEncoder().encode(`m${i}`)
       await Promise.all(Array.from({ length: 2_400 }, (_, i) => outbox.add(`big/${qos(i)}`, payload(i), qos(i), false, null)))
-    }, () => {}, (p) => void (most = Math.max(most, p.inFlightCount)))
+    }, () => {}, {
+      published: (q) => {
+        if (q === 2) mostQos2Flows = Math.max(mostQos2Flows, ++qos2Flows)
+      },
+      beforeAck: (p, cmd) => {
+        most = Math.max(most, p.inFlightCount)
+        if (cmd === 'pubcomp') qos2Flows--
+      },
+    })
     await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2_400)
     await expect.poll(() => publisher.outbox.depth).toBe(0)
     expect(new Set(got).size).toBe(2_400)
@@ -115,6 +130,7 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     expect(got.filter((p) => qos(Number(p.slice(1))) === 1)).toEqual(qos1)
     expect(most).toBeGreaterThan(900) // the window was used, and refilled while records waited
     expect(most).toBeLessThanOrEqual(1_000)
+    expect(mostQos2Flows).toBe(1) // MQTT 3.1.1: one QoS 2 flow at a time (see Publisher)
     expect(publisher.inFlightCount).toBe(0)
     expect(ids.inFlight).toBe(0)
   })

@@ -71,10 +71,10 @@ export type HubDatabase = IDBPDatabase<HubSchema>
 export const DATABASE_NAME = 'mqtt-hub'
 
 /**
- * Opens the hub's database. Versions only ever add stores and indexes, so an older worker can go
- * on with what it knows; a newer worker that needs a higher version is never blocked by an older
- * one: the older closes its connection when asked (`blocking`), and its later writes fail as
- * PUBLISH_FAILED in its tabs, which a newer version has taken over by then.
+ * Opens the hub's database. A newer worker that needs a higher version is never blocked by an
+ * older one: the older closes its connection when asked (`blocking`), and its later writes fail
+ * (publishes as PUBLISH_FAILED in its tabs, which the newer version takes over). An older worker
+ * cannot open a higher version than its own, so it never misreads a newer layout.
  */
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
   // Version 3 stores the outbox in batches, which an older worker would misread: it cannot open

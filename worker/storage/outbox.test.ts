@@ -81,6 +81,28 @@ describe('Outbox store', () => {
     expect(await db.count('outbox')).toBe(0)
   })
 
+  it('keeps no QoS 1 packet id on disk, where a rewrite could leave a stale one; a QoS 2 id given before sending is kept [MQTT-2.3.1-3]', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
+    const [a, b, c, q2] = await Promise.all([1, 1, 1, 2].map((q, i) => outbox.add('t', `p${i}`, q as 1 | 2, false, null)))
+    a!.messageId = 7 // as the publisher sends them
+    b!.messageId = 8
+    q2!.messageId = 9
+    await outbox.assign([a!, b!, q2!])
+    outbox.remove(c!) // the batch is rewritten with a and b
+    await outbox.drain()
+    const later = await Outbox.open(db, 's', DEFAULTS.outbox)
+    expect([...later.records.values()].map((r) => [r.qos, r.messageId])).toEqual([[1, null], [1, null], [2, 9]])
+  })
+
+  it('starts a new batch past 64 kB of payload', async () => {
+    const db = await openHubDatabase(`outbox-${++run}`)
+    const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)
+    await Promise.all(['a', 'b', 'c'].map((p) => outbox.add('t', p.repeat(30_000), 1, false, null)))
+    expect(await db.count('outbox')).toBe(2) // [a b] [c]
+    expect((await onDisk(db)).map((r) => new TextDecoder().decode(r.payload)[0])).toEqual(['a', 'b', 'c'])
+  })
+
   it('keeps each QoS 2 publish in a record of its own, and publish order across them', async () => {
     const db = await openHubDatabase(`outbox-${++run}`)
     const outbox = await Outbox.open(db, 's', DEFAULTS.outbox)

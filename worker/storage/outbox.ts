@@ -118,7 +118,7 @@ export class Outbox {
     const tx = this.db.transaction('outbox', 'readwrite')
     for (const record of records) {
       const place = this.places.get(record.seq)
-      if (place && (record.qos === 2 || place.live === null)) void tx.store.put(this.value(place, record))
+      if (place && record.qos === 2) void tx.store.put(this.value(place, record)).catch(() => {})
     }
     await tx.done
   }
@@ -175,9 +175,10 @@ export class Outbox {
       const deletes: number[] = []
       for (const [key, place] of changed) {
         if (place.live === null || place.live.size === 0) deletes.push(key)
-        else void tx.store.put(this.batch(place, [...place.live].flatMap((seq) => this.records.get(seq) ?? [])))
+        else void tx.store.put(this.batch(place, [...place.live].flatMap((seq) => this.records.get(seq) ?? []))).catch(() => {})
       }
-      for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last))
+      // A failed transaction (tx.done rejects below) leaves these on disk: re-sent after a restart, as QoS 1/2 allow.
+      for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last)).catch(() => {})
       // keyPath 'seq' with autoIncrement: IndexedDB generates each batch's key and writes it into the stored value.
       const added = await Promise.all(batchesOf(puts).map(async (batch) => ({
         batch,
@@ -202,27 +203,40 @@ export class Outbox {
   }
 }
 
-/** The QoS 1 publishes of a commit in runs (up to BATCH_SEQS each), each QoS 2 publish alone; in publish order. */
+/**
+ * Bytes of payload and topic in one batch, past its first publish: each ack rewrites what is left
+ * of a batch, so a batch stays small enough to rewrite in passing.
+ */
+const BATCH_BYTES = 64 * 1024
+
+/** The QoS 1 publishes of a commit in runs (up to BATCH_SEQS and BATCH_BYTES each), each QoS 2 publish alone; in publish order. */
 function batchesOf<T extends { record: NewOutboxRecord }>(puts: T[]): T[][] {
   const batches: T[][] = []
   let run: T[] | null = null
+  let bytes = 0
   for (const put of puts) {
     if (put.record.qos === 2) {
       batches.push([put])
       run = null
-    } else {
-      if (!run || run.length === BATCH_SEQS) {
-        run = []
-        batches.push(run)
-      }
-      run.push(put)
+      continue
     }
+    if (!run || run.length === BATCH_SEQS || bytes + put.record.bytes > BATCH_BYTES) {
+      run = []
+      bytes = 0
+      batches.push(run)
+    }
+    run.push(put)
+    bytes += put.record.bytes
   }
   return batches
 }
 
-/** A publish as a batch stores it: the record's fields, without its seq or anything else the worker added. */
+/**
+ * A publish as a batch stores it: the record's fields, without its seq or anything else the worker
+ * added. A QoS 1 packet id is not kept (see assign()): one written in passing could be stale by
+ * the time a later worker reads it, and take an id a QoS 2 flow holds.
+ */
 function member(record: OutboxRecord, index: number): OutboxMember {
   const { session, topic, payload, qos, retain, state, messageId, createdAt, bytes, properties } = record
-  return { session, topic, payload, qos, retain, state, messageId, createdAt, bytes, ...(properties && { properties }), index }
+  return { session, topic, payload, qos, retain, state, messageId: qos === 2 ? messageId : null, createdAt, bytes, ...(properties && { properties }), index }
 }
