@@ -16,10 +16,13 @@ const LIMITS = { maxMessages: 10_000, maxBytes: 16 * 1024 * 1024 }
 
 let broker: Aedes
 let closers: Array<() => unknown> = []
+/** The client's end of the newest connection: destroying it drops that connection. */
+let clientEnd: { destroy(): void } | undefined
 
 /** Connects an MQTT.js client to aedes through a fresh in-memory stream. */
 const toAedes: Transport = (_url, options) => {
   const [clientSide, brokerSide] = streamPair()
+  clientEnd = clientSide
   broker.handle(brokerSide)
   return new mqtt.MqttClient(() => clientSide, options)
 }
@@ -48,7 +51,14 @@ async function publisherOnAedes(
   seed: (outbox: Outbox) => Promise<void> = async () => {},
   onPossibleDuplicate: (topic: string) => void = () => {},
   /** Hears each stored PUBLISH the connection writes, and each ack before the Publisher does. */
-  watch: { published?(qos: 1 | 2): void; beforeAck?(publisher: Publisher, cmd: 'puback' | 'pubrec' | 'pubcomp'): void } = {},
+  watch: {
+    published?(qos: 1 | 2): void
+    beforeAck?(publisher: Publisher, cmd: 'puback' | 'pubrec' | 'pubcomp'): void
+    /** After the Publisher heard a CONNACK. */
+    connected?(sessionPresent: boolean): void
+    /** clean: false, and the Publisher persists QoS 2 packet ids before sending. */
+    persistent?: boolean
+  } = {},
 ): Promise<{ publisher: Publisher; ids: PacketIds; connection: BrokerConnection }> {
   const ids = new PacketIds()
   const outbox = await Outbox.open(await openHubDatabase(`publisher-${crypto.randomUUID()}`), 'test', LIMITS)
@@ -60,6 +70,7 @@ async function publisherOnAedes(
     statusChanged: () => {},
     connected: (info) => {
       publisher!.connected(info.sessionPresent, info.receiveMaximum, info.protocolVersion)
+      watch.connected?.(info.sessionPresent)
       up()
     },
     disconnected: () => publisher!.disconnected(),
@@ -71,13 +82,13 @@ async function publisherOnAedes(
       publisher!.acked(cmd, id, reasonCode)
     },
   }
-  const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}` }, RECONNECT, listener, ids, toAedes)
+  const connection = new BrokerConnection({ urls: ['memory'], maxIncomingPacketBytes: 1 << 20 }, { protocolVersion: 4, clientId: `hub-${crypto.randomUUID()}`, clean: !watch.persistent }, RECONNECT, listener, ids, toAedes)
   const write = connection.publishWithId.bind(connection)
   connection.publishWithId = (topic, payload, qos, ...rest) => {
     watch.published?.(qos)
     write(topic, payload, qos, ...rest)
   }
-  publisher = new Publisher(outbox, connection, ids, false, (record) => onPossibleDuplicate(record.topic))
+  publisher = new Publisher(outbox, connection, ids, watch.persistent === true, (record) => onPossibleDuplicate(record.topic))
   closers.push(() => connection.close())
   connection.start()
   await connectedOnce
@@ -131,6 +142,42 @@ describe('Publisher over MQTT.js, in memory to aedes', () => {
     expect(most).toBeGreaterThan(900) // the window was used, and refilled while records waited
     expect(most).toBeLessThanOrEqual(1_000)
     expect(mostQos2Flows).toBe(1) // MQTT 3.1.1: one QoS 2 flow at a time (see Publisher)
+    expect(publisher.inFlightCount).toBe(0)
+    expect(ids.inFlight).toBe(0)
+  })
+
+  it('a QoS 2 publish resumed by a CONNACK while its packet id was being stored keeps that id, and frees it at PUBCOMP [MQTT-4.4.0-1]', async () => {
+    const got = await witness('q2/resumed')
+    let storing: () => void = () => {}
+    const stored = new Promise<void>((resolve) => (storing = resolve))
+    let connects = 0
+    const { publisher, ids, connection } = await publisherOnAedes(async () => {}, () => {}, {
+      persistent: true,
+      // The id's write commits only after the connection came back (the second CONNACK).
+      connected: (sessionPresent) => {
+        if (++connects === 2) {
+          expect(sessionPresent).toBe(true)
+          storing()
+        }
+      },
+    })
+    // aedes resumes a session (CONNACK sessionPresent) that holds a subscription.
+    connection.subscribe('q2/resumed/none', 1)
+    const { persistence } = broker as unknown as { persistence: { subscriptionsByClient(client: { id: string }): Promise<unknown[] | null> } }
+    const subscriptions = () => persistence.subscriptionsByClient({ id: connection.clientId })
+    await expect.poll(async () => (await subscriptions())?.length ?? 0).toBe(1)
+    const assign = publisher.outbox.assign.bind(publisher.outbox)
+    publisher.outbox.assign = async (records) => {
+      await assign(records)
+      clientEnd?.destroy() // the connection drops while the write is pending
+      await stored
+    }
+    const acked = new Promise<void>((resolve, reject) => {
+      void publisher.publish({ topic: 'q2/resumed', payload: 'once', qos: 2, retain: false }, (_seq, error) => (error ? reject(error) : resolve()))
+    })
+    await acked
+    await expect.poll(() => got).toEqual(['once'])
+    expect(connection.connectionSeq).toBe(2)
     expect(publisher.inFlightCount).toBe(0)
     expect(ids.inFlight).toBe(0)
   })

@@ -214,7 +214,8 @@ export class Publisher {
       if (this.connection.connectionSeq === connection && this.connection.isConnected) {
         for (const record of batch) if (this.outbox.records.has(record.seq)) this.sendStored(record, false)
       } else {
-        for (const record of batch) (record as OutboxRecord).messageId = null // sent later, with a new id
+        // Sent later, with a new id; unless a CONNACK meanwhile resumed it under this one (connected()).
+        for (const record of batch) if (this.inFlight.get(record.messageId) !== record) (record as OutboxRecord).messageId = null
       }
       if (this.pumpAgain) {
         this.pumpAgain = false
