@@ -59,7 +59,14 @@ test('a persistent subscription moves with its session: messages published while
   const publisher = await mqtt.connectAsync(cluster.urls[1]!, { reconnectPeriod: 0 })
   for (let i = 0; i < 50; i++) await publisher.publishAsync(`${prefix}/x`, `n${i}`, { qos: 1 })
   await publisher.endAsync()
-  await expect.poll(() => page.evaluate(() => harness.texts('all')), { timeout: 20_000 })
-    .toEqual(Array.from({ length: 50 }, (_, i) => `${prefix}/x n${i}`))
+  // QoS 1 is at least once: a message published while the session moves may come live as the hub
+  // connects and again from the session's queue (aedes, once: n13 ahead of n0..n49).
+  const sent = Array.from({ length: 50 }, (_, i) => `${prefix}/x n${i}`)
+  const texts = () => page.evaluate(() => harness.texts('all'))
+  await expect.poll(async () => { const got = new Set(await texts()); return sent.filter((m) => !got.has(m)) }, { timeout: 20_000 }).toEqual([])
+  const got = await texts()
+  expect(got.every((m) => sent.includes(m))).toBe(true)
   expect(await page.evaluate(() => harness.status())).toBe('connected')
+  console.log(`[cluster] 50 QoS 1 published while the hub moved: all arrived, ${got.length - 50} copies more, `
+    + `${got.join() === sent.join() ? 'in order' : `not in publish order: ${got.map((m) => m.split(' ')[1]).join(' ')}`}`)
 })
