@@ -182,7 +182,7 @@ export class Outbox {
       // keyPath 'seq' with autoIncrement: IndexedDB generates each batch's key and writes it into the stored value.
       const added = await Promise.all(batchesOf(puts).map(async (batch) => ({
         batch,
-        key: await tx.store.add({ session: this.session, messages: batch.map(({ record }, index) => ({ ...record, index })) } as OutboxBatch),
+        key: await tx.store.add({ session: this.session, messages: batch.map(({ record }, index) => member(record, index)) } as OutboxBatch),
       })))
       await tx.done
       for (const { batch, key } of added) {
@@ -236,7 +236,7 @@ function batchesOf<T extends { record: NewOutboxRecord }>(puts: T[]): T[][] {
  * added. A QoS 1 packet id is not kept (see assign()): one written in passing could be stale by
  * the time a later worker reads it, and take an id a QoS 2 flow holds.
  */
-function member(record: OutboxRecord, index: number): OutboxMember {
+function member(record: NewOutboxRecord, index: number): OutboxMember {
   const { session, topic, payload, qos, retain, state, messageId, createdAt, bytes, properties } = record
   return { session, topic, payload, qos, retain, state, messageId: qos === 2 ? messageId : null, createdAt, bytes, ...(properties && { properties }), index }
 }
