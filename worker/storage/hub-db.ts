@@ -12,6 +12,26 @@ export interface InboxRecord extends MessageFields {
   receivedAt: number
 }
 
+/** An exclusive message in a batch; its key is the batch's key × BATCH_SEQS + `index`. */
+export interface InboxMember extends MessageFields {
+  messageId?: number
+  receivedAt: number
+  index: number
+}
+
+/**
+ * What the inbox store holds. Since version 4, a batch: the messages of one group that one group
+ * commit wrote; `key` is its own, assigned by IndexedDB. Before, one record per message: still read.
+ */
+export type InboxValue = InboxRecord | InboxBatch
+
+export interface InboxBatch {
+  key: number
+  session: string
+  group: string
+  messages: InboxMember[]
+}
+
 /** An exclusive group as it was declared, so that a restarted worker routes to it before any tab is back. */
 export interface GroupRecord {
   session: string
@@ -55,12 +75,43 @@ export interface OutboxBatch {
   messages: OutboxMember[]
 }
 
-/** The seqs of one batch's publishes: key × BATCH_SEQS + index, above every key (and single record's seq) before it. */
+/**
+ * The seqs of one batch's publishes (or keys of its messages): key × BATCH_SEQS + index, above
+ * every key (and single record's seq) before it.
+ */
 export const BATCH_SEQS = 4_096
+
+/**
+ * Bytes of payload and topic in one batch, past its first member: each ack (or handled job)
+ * rewrites what is left of a batch, so a batch stays small enough to rewrite in passing.
+ */
+const BATCH_BYTES = 64 * 1024
+
+/** Items in runs of up to BATCH_SEQS items and BATCH_BYTES bytes, each item `alone` says so in a run of its own; in order. */
+export function runsOf<T>(items: T[], bytes: (item: T) => number, alone: (item: T) => boolean = () => false): T[][] {
+  const runs: T[][] = []
+  let run: T[] | null = null
+  let size = 0
+  for (const item of items) {
+    if (alone(item)) {
+      runs.push([item])
+      run = null
+      continue
+    }
+    if (!run || run.length === BATCH_SEQS || size + bytes(item) > BATCH_BYTES) {
+      run = []
+      size = 0
+      runs.push(run)
+    }
+    run.push(item)
+    size += bytes(item)
+  }
+  return runs
+}
 
 interface HubSchema extends DBSchema {
   outbox: { key: number; value: OutboxValue; indexes: { bySession: string } }
-  inbox: { key: number; value: InboxRecord; indexes: { byGroup: [string, string] } }
+  inbox: { key: number; value: InboxValue; indexes: { byGroup: [string, string] } }
   groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
   /** Per-session values the hub must keep across restarts (the generated client id). */
   meta: { key: string; value: { key: string; value: string } }
@@ -77,9 +128,9 @@ export const DATABASE_NAME = 'mqtt-hub'
  * cannot open a higher version than its own, so it never misreads a newer layout.
  */
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
-  // Version 3 stores the outbox in batches, which an older worker would misread: it cannot open
-  // a version 3 database, and keeps its outbox in memory instead.
-  return openDB<HubSchema>(name, 3, {
+  // Version 3 stores the outbox in batches, version 4 the inbox, which an older worker would
+  // misread: it cannot open the database, and keeps its outbox and inbox in memory instead.
+  return openDB<HubSchema>(name, 4, {
     blocking(_current, _blocked, event) {
       ;(event.target as IDBDatabase).close()
     },
@@ -116,7 +167,7 @@ export async function persistedValue(db: HubDatabase, key: string, create: () =>
  * mostly in order. A run holds only the given keys (keys are integers), so a range delete never
  * touches another record.
  */
-export function keyRuns(keys: number[]): Array<[number, number]> {
+function keyRuns(keys: number[]): Array<[number, number]> {
   const sorted = [...keys].sort((a, b) => a - b)
   const out: Array<[number, number]> = []
   for (const key of sorted) {
@@ -125,4 +176,10 @@ export function keyRuns(keys: number[]): Array<[number, number]> {
     else out.push([key, key])
   }
   return out
+}
+
+/** Deletes these keys in `store` (in a readwrite transaction), one request per run of consecutive keys. */
+export function deleteKeys(store: { delete(key: number | IDBKeyRange): Promise<void> }, keys: Iterable<number>): void {
+  // A failed transaction (its `done` rejects) leaves them on disk.
+  for (const [first, last] of keyRuns([...keys])) void store.delete(first === last ? first : IDBKeyRange.bound(first, last)).catch(() => {})
 }

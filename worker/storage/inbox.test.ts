@@ -1,8 +1,9 @@
 // The inbox's store contract (fake-indexeddb): what add() resolves with is on disk, adds and
-// deletes made meanwhile share a transaction, the bound, and a failed write.
+// deletes made meanwhile share a transaction, batches and what a later worker reads of them,
+// the bound, and a failed write.
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
-import { openHubDatabase } from './hub-db.ts'
+import { openHubDatabase, type InboxRecord } from './hub-db.ts'
 import { Inbox } from './inbox.ts'
 
 let run = 0
@@ -43,7 +44,7 @@ describe('Inbox', () => {
     const flushed = inbox.flush() // commits 1 and 2 now
     added.push(inbox.add(record(3))) // waits for the next transaction
     await flushed
-    expect(await db.count('inbox')).toBe(3)
+    expect(await (await Inbox.open(db)).pending('s', 'g')).toHaveLength(3)
     expect(await Promise.all(added)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)])
   })
 
@@ -62,7 +63,7 @@ describe('Inbox', () => {
     const inbox = await Inbox.open(db, 2)
     expect(await Promise.all([1, 2, 3].map((n) => inbox.add(record(n))))).toEqual([expect.any(Number), expect.any(Number), null])
     expect(inbox.overflowed).toBe(1)
-    expect(await db.count('inbox')).toBe(2)
+    expect((await (await Inbox.open(db)).pending('s', 'g')).map((r) => r.topic)).toEqual(['t/1', 't/2'])
   })
 
   it('rejects the adds of a transaction that failed, and frees their room', async () => {
@@ -72,5 +73,65 @@ describe('Inbox', () => {
     const results = await Promise.allSettled([inbox.add(record(1)), inbox.add(record(2))])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
     expect(inbox.depth).toBe(0)
+  })
+
+  it('stores what one transaction adds as one record per group, and a later worker reads each message under the key add() gave', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const inbox = await Inbox.open(db)
+    const other = (n: number) => ({ ...record(n), group: 'h' })
+    const keys = await Promise.all([inbox.add(record(1)), inbox.add(other(2)), inbox.add(record(3)), inbox.add(other(4))])
+    expect(await db.count('inbox')).toBe(2)
+    const later = await Inbox.open(db)
+    const fields = ({ key, topic, messageId, group }: InboxRecord) => ({ key, topic, messageId, group })
+    expect((await later.pending('s', 'g')).map(fields)).toEqual([
+      { key: keys[0], topic: 't/1', messageId: 1, group: 'g' }, { key: keys[2], topic: 't/3', messageId: 3, group: 'g' },
+    ])
+    expect((await later.pending('s', 'h')).map(fields)).toEqual([
+      { key: keys[1], topic: 't/2', messageId: 2, group: 'h' }, { key: keys[3], topic: 't/4', messageId: 4, group: 'h' },
+    ])
+    expect(later.depth).toBe(4)
+  })
+
+  it('rewrites a batch without its handled messages, and deletes it with its last; so does a later worker', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const inbox = await Inbox.open(db)
+    const keys = await Promise.all([1, 2, 3, 4].map((n) => inbox.add(record(n))))
+    inbox.remove(keys[1]!)
+    inbox.remove(keys[2]!)
+    await inbox.flush()
+    const later = await Inbox.open(db)
+    const left = await later.pending('s', 'g')
+    expect(left.map((r) => [r.key, r.topic])).toEqual([[keys[0], 't/1'], [keys[3], 't/4']])
+    // The later worker finishes them: nothing is left, and the record is gone.
+    for (const r of left) later.remove(r.key!)
+    await later.flush()
+    expect(await db.count('inbox')).toBe(0)
+    expect(await (await Inbox.open(db)).pending('s', 'g')).toEqual([])
+  })
+
+  it('reads and deletes messages stored one per record, as workers before batches wrote them', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const old = await Promise.all([1, 2].map((n) => db.add('inbox', record(n))))
+    const inbox = await Inbox.open(db)
+    const added = await inbox.add(record(3))
+    const pending = await inbox.pending('s', 'g')
+    expect(pending.map((r) => [r.key, r.topic])).toEqual([[old[0], 't/1'], [old[1], 't/2'], [added, 't/3']])
+    expect(added).toBeGreaterThan(old[1]!) // keys stay unique and in arrival order across layouts
+    inbox.remove(old[0]!)
+    inbox.remove(added!)
+    await inbox.flush()
+    expect((await (await Inbox.open(db)).pending('s', 'g')).map((r) => r.topic)).toEqual(['t/2'])
+  })
+
+  it('clear() forgets a group for good: a handled message of it afterwards writes nothing back', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const inbox = await Inbox.open(db)
+    const keys = await Promise.all([inbox.add(record(1)), inbox.add(record(2)), inbox.add({ ...record(3), group: 'h' })])
+    await inbox.clear('s', 'g')
+    inbox.remove(keys[0]!) // its tab settles a job of the ended group
+    await inbox.flush()
+    expect(await (await Inbox.open(db)).pending('s', 'g')).toEqual([])
+    expect((await (await Inbox.open(db)).pending('s', 'h')).map((r) => r.topic)).toEqual(['t/3'])
+    expect(inbox.depth).toBe(1)
   })
 })

@@ -1,7 +1,7 @@
 import { HubError } from '../../src/errors.ts'
 import type { MessageProperties, OutboxLimits } from '../../src/public-types.ts'
 import { GroupCommit } from './group-commit.ts'
-import { BATCH_SEQS, keyRuns, type HubDatabase, type NewOutboxRecord, type OutboxBatch, type OutboxMember, type OutboxRecord, type OutboxValue } from './hub-db.ts'
+import { BATCH_SEQS, deleteKeys, runsOf, type HubDatabase, type NewOutboxRecord, type OutboxBatch, type OutboxMember, type OutboxRecord, type OutboxValue } from './hub-db.ts'
 
 export type { OutboxLimits }
 
@@ -178,7 +178,7 @@ export class Outbox {
         else void tx.store.put(this.batch(place, [...place.live].flatMap((seq) => this.records.get(seq) ?? []))).catch(() => {})
       }
       // A failed transaction (tx.done rejects below) leaves these on disk: re-sent after a restart, as QoS 1/2 allow.
-      for (const [first, last] of keyRuns(deletes)) void tx.store.delete(first === last ? first : IDBKeyRange.bound(first, last)).catch(() => {})
+      deleteKeys(tx.store, deletes)
       // keyPath 'seq' with autoIncrement: IndexedDB generates each batch's key and writes it into the stored value.
       const added = await Promise.all(batchesOf(puts).map(async (batch) => ({
         batch,
@@ -203,32 +203,9 @@ export class Outbox {
   }
 }
 
-/**
- * Bytes of payload and topic in one batch, past its first publish: each ack rewrites what is left
- * of a batch, so a batch stays small enough to rewrite in passing.
- */
-const BATCH_BYTES = 64 * 1024
-
-/** The QoS 1 publishes of a commit in runs (up to BATCH_SEQS and BATCH_BYTES each), each QoS 2 publish alone; in publish order. */
+/** The QoS 1 publishes of a commit in runs, each QoS 2 publish alone; in publish order. */
 function batchesOf<T extends { record: NewOutboxRecord }>(puts: T[]): T[][] {
-  const batches: T[][] = []
-  let run: T[] | null = null
-  let bytes = 0
-  for (const put of puts) {
-    if (put.record.qos === 2) {
-      batches.push([put])
-      run = null
-      continue
-    }
-    if (!run || run.length === BATCH_SEQS || bytes + put.record.bytes > BATCH_BYTES) {
-      run = []
-      bytes = 0
-      batches.push(run)
-    }
-    run.push(put)
-    bytes += put.record.bytes
-  }
-  return batches
+  return runsOf(puts, (put) => put.record.bytes, (put) => put.record.qos === 2)
 }
 
 /**
