@@ -20,14 +20,20 @@ export interface InboxMember extends MessageFields {
 }
 
 /**
- * What the inbox store holds. Since version 4, a batch: the messages of one group that one group
- * commit wrote; `key` is its own, assigned by IndexedDB. Before, one record per message: still read.
+ * What the inbox store holds: batches, the messages of one group that one group commit wrote
+ * (`key` is the batch's own, assigned by IndexedDB), and records of one message each, which
+ * workers wrote before batches (still read).
  */
 export type InboxValue = InboxRecord | InboxBatch
 
 export interface InboxBatch {
   key: number
-  session: string
+  /**
+   * The session, in an array of one: a batch's `byGroup` entry is [[session], group], never the
+   * [session, group] an older worker looks up, so that it never reads a batch as a message (and
+   * no schema change has to lock it out of the database).
+   */
+  session: [string]
   group: string
   messages: InboxMember[]
 }
@@ -111,7 +117,7 @@ export function runsOf<T>(items: T[], bytes: (item: T) => number, alone: (item: 
 
 interface HubSchema extends DBSchema {
   outbox: { key: number; value: OutboxValue; indexes: { bySession: string } }
-  inbox: { key: number; value: InboxValue; indexes: { byGroup: [string, string] } }
+  inbox: { key: number; value: InboxValue; indexes: { byGroup: [string | [string], string] } }
   groups: { key: [string, string]; value: GroupRecord; indexes: { bySession: string } }
   /** Per-session values the hub must keep across restarts (the generated client id). */
   meta: { key: string; value: { key: string; value: string } }
@@ -128,9 +134,9 @@ export const DATABASE_NAME = 'mqtt-hub'
  * cannot open a higher version than its own, so it never misreads a newer layout.
  */
 export function openHubDatabase(name = DATABASE_NAME): Promise<HubDatabase> {
-  // Version 3 stores the outbox in batches, version 4 the inbox, which an older worker would
-  // misread: it cannot open the database, and keeps its outbox and inbox in memory instead.
-  return openDB<HubSchema>(name, 4, {
+  // Version 3 stores the outbox in batches, which an older worker would misread: it cannot open
+  // a version 3 database, and keeps its outbox in memory instead.
+  return openDB<HubSchema>(name, 3, {
     blocking(_current, _blocked, event) {
       ;(event.target as IDBDatabase).close()
     },

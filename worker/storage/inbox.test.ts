@@ -92,6 +92,16 @@ describe('Inbox', () => {
     expect(later.depth).toBe(4)
   })
 
+  it('keeps batches out of what an older worker reads: its look-up of a group finds only one-message records', async () => {
+    const db = await openHubDatabase(`inbox-${++run}`)
+    const inbox = await Inbox.open(db)
+    const old = await db.add('inbox', record(1)) // as an older worker wrote it
+    await Promise.all([inbox.add(record(2)), inbox.add(record(3))])
+    // What an older worker's pending() asks for: messages it would misread as one record each.
+    expect((await db.getAllFromIndex('inbox', 'byGroup', ['s', 'g'])).map((r) => r.key)).toEqual([old])
+    expect((await (await Inbox.open(db)).pending('s', 'g')).map((r) => r.topic)).toEqual(['t/1', 't/2', 't/3'])
+  })
+
   it('rewrites a batch without its handled messages, and deletes it with its last; so does a later worker', async () => {
     const db = await openHubDatabase(`inbox-${++run}`)
     const inbox = await Inbox.open(db)
@@ -123,9 +133,10 @@ describe('Inbox', () => {
     expect((await (await Inbox.open(db)).pending('s', 'g')).map((r) => r.topic)).toEqual(['t/2'])
   })
 
-  it('clear() forgets a group for good: a handled message of it afterwards writes nothing back', async () => {
+  it('clear() forgets a group for good, batches and older records: a handled message of it afterwards writes nothing back', async () => {
     const db = await openHubDatabase(`inbox-${++run}`)
     const inbox = await Inbox.open(db)
+    await db.add('inbox', record(0)) // as an older worker wrote it
     const keys = await Promise.all([inbox.add(record(1)), inbox.add(record(2)), inbox.add({ ...record(3), group: 'h' })])
     await inbox.clear('s', 'g')
     inbox.remove(keys[0]!) // its tab settles a job of the ended group

@@ -22,7 +22,8 @@ type PendingAdd = { record: InboxRecord; resolve(key: number): void; reject(erro
  * meanwhile, and each add resolves when its transaction committed. The messages of one group
  * that one transaction adds are one record (a batch); a batch's handled messages are rewritten
  * out of it at the next commit, and it is deleted with its last, so that a later worker finds
- * only what is unfinished, under the same keys. The inbox is bounded: past `limit` messages of
+ * only what is unfinished, under the same keys; an older worker, which reads one message per
+ * record, never sees a batch (see InboxBatch). The inbox is bounded: past `limit` messages of
  * the groups this worker serves, `add()` resolves with null, the message is handled from memory
  * only, and `overflowed` counts it.
  */
@@ -75,8 +76,12 @@ export class Inbox {
   /** Messages of one group, oldest first, with what this worker wrote already. */
   async pending(session: string, group: string): Promise<InboxRecord[]> {
     await this.flush() // what is on disk is what this worker holds
+    const tx = this.db.transaction('inbox')
+    const index = tx.store.index('byGroup')
+    const [singles, batches] = await Promise.all([index.getAll([session, group]), index.getAll([[session], group]), tx.done])
     const out: InboxRecord[] = []
-    for (const value of await this.db.getAllFromIndex('inbox', 'byGroup', [session, group])) {
+    // In the order they were stored (by their own key): a batch's messages in its order.
+    for (const value of [...singles, ...batches].sort((a, b) => a.key! - b.key!)) {
       if (!('messages' in value)) {
         out.push(this.known(value, { key: value.key!, session, group, live: null }))
         continue
@@ -108,10 +113,12 @@ export class Inbox {
       place.cleared = true
     }
     const tx = this.db.transaction('inbox', 'readwrite')
-    let cursor = await tx.store.index('byGroup').openCursor([session, group])
-    while (cursor) {
-      await cursor.delete()
-      cursor = await cursor.continue()
+    for (const key of [[session, group], [[session], group]] as Array<[string | [string], string]>) {
+      let cursor = await tx.store.index('byGroup').openCursor(key)
+      while (cursor) {
+        await cursor.delete()
+        cursor = await cursor.continue()
+      }
     }
     await tx.done
   }
@@ -142,7 +149,7 @@ export class Inbox {
       // keyPath 'key' with autoIncrement: IndexedDB generates each batch's key and writes it into the stored value.
       const added = await Promise.all(batchesOf(adds).map(async (batch) => ({
         batch,
-        key: await tx.store.add({ session: batch[0]!.record.session, group: batch[0]!.record.group, messages: batch.map(({ record }, index) => member(record, index)) } as InboxBatch),
+        key: await tx.store.add({ session: [batch[0]!.record.session], group: batch[0]!.record.group, messages: batch.map(({ record }, index) => member(record, index)) } as InboxBatch),
       })))
       await tx.done
       for (const { batch, key } of added) {
@@ -161,7 +168,7 @@ export class Inbox {
 
 /** A batch as stored: the messages of it that are left. */
 function batchOf(place: Place, live: Map<number, InboxRecord>): InboxBatch {
-  return { key: place.key, session: place.session, group: place.group, messages: [...live].map(([key, record]) => member(record, key - place.key * BATCH_SEQS)) }
+  return { key: place.key, session: [place.session], group: place.group, messages: [...live].map(([key, record]) => member(record, key - place.key * BATCH_SEQS)) }
 }
 
 /** The adds of a commit in batches: by group, in arrival order, each batch within the size bounds. */
