@@ -35,6 +35,22 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
     const node = spawnLogged(process.execPath, [NODE_SCRIPT], { ...process.env, REDIS_PORT: String(redisPort), WS_PORT: String(ports[index]), NODE_ID: `node-${index}` })
     running[index] = node
     await waitListening(node.closed, [ports[index]!], node.output)
+    // The port answering is not proof that this node listens on it: another test's process may
+    // have taken the port between freePort() and the node's listen (the node then exits).
+    await untilPrinted(node, 'listening\n')
+  }
+
+  /** The first start: on a port another process took meanwhile, again on a new one. */
+  async function startFirst(index: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start(index)
+      } catch (error) {
+        await kill(index)
+        if (attempt === 3) throw error
+        ports[index] = await freePort()
+      }
+    }
   }
 
   async function kill(index: number): Promise<void> {
@@ -54,7 +70,7 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
 
   try {
     await waitListening(redis.closed, [redisPort], redis.output)
-    for (let i = 0; i < nodes; i++) await start(i)
+    for (let i = 0; i < nodes; i++) await startFirst(i)
   } catch (error) {
     await close()
     throw error
@@ -68,3 +84,11 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
   }
 }
 
+/** Resolves once the process printed `line`; rejects if it exits first. */
+async function untilPrinted(process: Running, line: string, timeoutMs = 10_000): Promise<void> {
+  let exited = false
+  void process.closed.then(() => (exited = true))
+  for (const deadline = Date.now() + timeoutMs; !process.output().includes(line); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (exited || Date.now() > deadline) throw new Error(`the cluster node ${exited ? 'exited' : 'printed nothing'} before listening:\n${process.output()}`)
+  }
+}
