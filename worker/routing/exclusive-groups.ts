@@ -139,7 +139,11 @@ export class ExclusiveGroups {
     }
     if (anchor) this.registry.remove(anchor)
     const release = lease.held
-    void (this.inbox?.flush() ?? Promise.resolve()).catch(() => {}).then(release)
+    const inbox = this.inbox
+    void (inbox?.flush() ?? Promise.resolve()).catch(() => {}).then(() => {
+      inbox?.forget(this.session, group.name) // the next holder may change what is on disk
+      release()
+    })
   }
 
   /** The group's broker subscription carries the highest QoS any member asked for. */

@@ -12,7 +12,7 @@ export interface InboxRecord extends MessageFields {
   receivedAt: number
 }
 
-/** An exclusive message in a batch; its key is the batch's key × BATCH_SEQS + `index`. */
+/** An exclusive message in a batch; its key is −(the batch's key × BATCH_SEQS + `index`). */
 export interface InboxMember extends MessageFields {
   messageId?: number
   receivedAt: number
@@ -82,8 +82,8 @@ export interface OutboxBatch {
 }
 
 /**
- * The seqs of one batch's publishes (or keys of its messages): key × BATCH_SEQS + index, above
- * every key (and single record's seq) before it.
+ * The seqs of one batch's publishes: key × BATCH_SEQS + index, above every key (and single
+ * record's seq) before it. An inbox batch's messages are keyed the same way, negated.
  */
 export const BATCH_SEQS = 4_096
 

@@ -9,11 +9,24 @@ interface Place {
   group: string
   /** Null: a record of its own. */
   live: Map<number, InboxRecord> | null
-  /** Its group's messages were cleared: nothing of it is written again. */
+  /** No longer tracked (its group cleared, or served elsewhere): nothing of it is written again. */
   cleared?: true
 }
 
 type PendingAdd = { record: InboxRecord; resolve(key: number): void; reject(error: unknown): void }
+
+/**
+ * The key of a batch's message: negative, so that it never equals the key of a one-message
+ * record, which an older worker may still write into the same store (keys of both come from one
+ * counter).
+ */
+function memberKey(batch: number, index: number): number {
+  return -(batch * BATCH_SEQS + index)
+}
+
+function indexOf(batch: number, key: number): number {
+  return -key - batch * BATCH_SEQS
+}
 
 /**
  * Exclusive QoS 1/2 messages between the broker's delivery and a member's "handled": written
@@ -73,9 +86,14 @@ export class Inbox {
     this.commits.schedule()
   }
 
-  /** Messages of one group, oldest first, with what this worker wrote already. */
+  /**
+   * Messages of one group, oldest first, with what this worker wrote already: what is on disk,
+   * which another worker (a tab's own, with a worker per tab) may have changed since this one
+   * last served the group. Called before the group dispatches anything.
+   */
   async pending(session: string, group: string): Promise<InboxRecord[]> {
-    await this.flush() // what is on disk is what this worker holds
+    await this.flush()
+    this.forget(session, group)
     const tx = this.db.transaction('inbox')
     const index = tx.store.index('byGroup')
     const [singles, batches] = await Promise.all([index.getAll([session, group]), index.getAll([[session], group]), tx.done])
@@ -88,7 +106,7 @@ export class Inbox {
       }
       const place: Place = { key: value.key, session, group, live: new Map() }
       for (const { index, ...fields } of value.messages) {
-        out.push(this.known({ ...fields, session, group, key: value.key * BATCH_SEQS + index }, place))
+        out.push(this.known({ ...fields, session, group, key: memberKey(value.key, index) }, place))
       }
     }
     return out
@@ -104,14 +122,22 @@ export class Inbox {
     return record
   }
 
-  /** Forgets every message of a group (its last member unsubscribed). */
-  async clear(session: string, group: string): Promise<void> {
-    await this.flush()
+  /**
+   * Stops tracking a group's messages, as they are on disk now: another worker serves the group
+   * from here on (call after flush()), or pending() reads it again.
+   */
+  forget(session: string, group: string): void {
     for (const [key, place] of this.places) {
       if (place.session !== session || place.group !== group) continue
       this.places.delete(key)
       place.cleared = true
     }
+  }
+
+  /** Forgets every message of a group (its last member unsubscribed). */
+  async clear(session: string, group: string): Promise<void> {
+    await this.flush()
+    this.forget(session, group)
     const tx = this.db.transaction('inbox', 'readwrite')
     for (const key of [[session, group], [[session], group]] as Array<[string | [string], string]>) {
       let cursor = await tx.store.index('byGroup').openCursor(key)
@@ -139,6 +165,7 @@ export class Inbox {
   private async write(adds: PendingAdd[], changed: Map<number, Place>): Promise<void> {
     try {
       const tx = this.db.transaction('inbox', 'readwrite')
+      tx.done.catch(() => {}) // awaited below, unless an add fails first
       const deletes: number[] = []
       for (const [key, place] of changed) {
         if (place.cleared) continue
@@ -155,7 +182,7 @@ export class Inbox {
       for (const { batch, key } of added) {
         const place: Place = { key, session: batch[0]!.record.session, group: batch[0]!.record.group, live: new Map() }
         batch.forEach(({ record, resolve }, index) => {
-          const stored = Object.assign(record, { key: key * BATCH_SEQS + index })
+          const stored = Object.assign(record, { key: memberKey(key, index) })
           this.known(stored, place)
           resolve(stored.key)
         })
@@ -168,7 +195,7 @@ export class Inbox {
 
 /** A batch as stored: the messages of it that are left. */
 function batchOf(place: Place, live: Map<number, InboxRecord>): InboxBatch {
-  return { key: place.key, session: [place.session], group: place.group, messages: [...live].map(([key, record]) => member(record, key - place.key * BATCH_SEQS)) }
+  return { key: place.key, session: [place.session], group: place.group, messages: [...live].map(([key, record]) => member(record, indexOf(place.key, key))) }
 }
 
 /** The adds of a commit in batches: by group, in arrival order, each batch within the size bounds. */

@@ -172,6 +172,7 @@ export class Outbox {
   private async write(db: HubDatabase, puts: Outbox['pendingPuts'], changed: Map<number, Place>): Promise<void> {
     try {
       const tx = db.transaction('outbox', 'readwrite')
+      tx.done.catch(() => {}) // awaited below, unless an add fails first
       const deletes: number[] = []
       for (const [key, place] of changed) {
         if (place.live === null || place.live.size === 0) deletes.push(key)
