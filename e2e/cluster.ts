@@ -34,9 +34,8 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
     if (running[index]) return
     const node = spawnLogged(process.execPath, [NODE_SCRIPT], { ...process.env, REDIS_PORT: String(redisPort), WS_PORT: String(ports[index]), NODE_ID: `node-${index}` })
     running[index] = node
-    await waitListening(node.closed, [ports[index]!], node.output)
-    // The port answering is not proof that this node listens on it: another test's process may
-    // have taken the port between freePort() and the node's listen (the node then exits).
+    // Its own word, not its port answering: another test's process may have taken the port
+    // between freePort() and the node's listen (the node then exits).
     await untilPrinted(node, 'listening\n')
   }
 
@@ -85,10 +84,10 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
 }
 
 /** Resolves once the process printed `line`; rejects if it exits first. */
-async function untilPrinted(process: Running, line: string, timeoutMs = 10_000): Promise<void> {
+async function untilPrinted(node: Running, line: string, timeoutMs = 10_000): Promise<void> {
   let exited = false
-  void process.closed.then(() => (exited = true))
-  for (const deadline = Date.now() + timeoutMs; !process.output().includes(line); await new Promise((resolve) => setTimeout(resolve, 10))) {
-    if (exited || Date.now() > deadline) throw new Error(`the cluster node ${exited ? 'exited' : 'printed nothing'} before listening:\n${process.output()}`)
+  void node.closed.then(() => (exited = true))
+  for (const deadline = Date.now() + timeoutMs; !node.output().includes(line); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (exited || Date.now() > deadline) throw new Error(`the cluster node ${exited ? 'exited' : 'printed nothing'} before listening:\n${node.output()}`)
   }
 }

@@ -24,7 +24,7 @@ function memberKey(batch: number, index: number): number {
   return -(batch * BATCH_SEQS + index)
 }
 
-function indexOf(batch: number, key: number): number {
+function memberIndex(batch: number, key: number): number {
   return -key - batch * BATCH_SEQS
 }
 
@@ -195,7 +195,7 @@ export class Inbox {
 
 /** A batch as stored: the messages of it that are left. */
 function batchOf(place: Place, live: Map<number, InboxRecord>): InboxBatch {
-  return { key: place.key, session: [place.session], group: place.group, messages: [...live].map(([key, record]) => member(record, indexOf(place.key, key))) }
+  return { key: place.key, session: [place.session], group: place.group, messages: [...live].map(([key, record]) => member(record, memberIndex(place.key, key))) }
 }
 
 /** The adds of a commit in batches: by group, in arrival order, each batch within the size bounds. */
