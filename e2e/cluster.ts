@@ -34,6 +34,10 @@ export async function startCluster(nodes = 2): Promise<BrokerCluster> {
     if (running[index]) return
     const node = spawnLogged(process.execPath, [NODE_SCRIPT], { ...process.env, REDIS_PORT: String(redisPort), WS_PORT: String(ports[index]), NODE_ID: `node-${index}` })
     running[index] = node
+    // A node that ends by itself leaves its tests only ECONNREFUSED: say why it ended.
+    void node.closed.then(() => {
+      if (running[index] === node) process.stderr.write(`cluster node ${index} exited (code ${node.child.exitCode}, signal ${node.child.signalCode}):\n${node.output()}\n`)
+    })
     // Its own word, not its port answering: another test's process may have taken the port
     // between freePort() and the node's listen (the node then exits).
     await untilPrinted(node, 'listening\n')
