@@ -1,6 +1,6 @@
 // A broker faster than a tab: a burst of small QoS 0 messages into two tabs that keep reading.
 // Every message reaches both (only a tab that stops confirming may lose the oldest), and the
-// worker's heap stays within its per-tab byte budget. Runs once per broker and protocol version.
+// worker's heap stays within its per-tab byte budget. Runs once per protocol version.
 import mqtt from 'mqtt'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'

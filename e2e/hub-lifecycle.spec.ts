@@ -1,6 +1,6 @@
 // Pages that go into the back/forward cache or are frozen (Page Lifecycle) hold nothing up: their
 // exclusive work moves to another member at once, nothing queues for them, and when they come back
-// their subscriptions work again and they are told what they missed. Once per broker and protocol.
+// their subscriptions work again and they are told what they missed. Once per protocol version.
 import type { Page } from '@playwright/test'
 import { chromiumLaunchOptions } from './chromium.ts'
 import { eventually, expect, openTab, test } from './fixtures.ts'

@@ -9,7 +9,7 @@ declare const harness: Window['harness']
 
 const BURST = 100_000
 const PAYLOAD = 'p'.repeat(256)
-const FREEZE_MS = 30_000
+const FREEZE_MS = 20_000
 
 interface Counted { count: number; last: number; at: number; errors: string[] }
 declare const counted: Counted // set on each page's window by the test
