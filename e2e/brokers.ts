@@ -1,6 +1,7 @@
 // Real brokers for tests: the embedded aedes (in-process), mosquitto and RabbitMQ (child processes),
 // behind one interface, each able to say what clients really sent it and to simulate an outage.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect as tcpConnect, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -69,14 +70,46 @@ export const BROKER_TRAITS: Record<BrokerKind, BrokerTraits> = {
   rabbitmq: { mqtt5: false, retainedForWildcards: false, maxQos: 1, sharedSubscriptions: false },
 }
 
-export function freePort(): Promise<number> {
+/**
+ * A port nothing listens on, for a broker process to listen on soon. Picked below the kernel's
+ * ephemeral range: a port from that range can be taken meanwhile as the local port of any
+ * outgoing connection (a browser's, another test's) or by a server listening on port 0, and
+ * RabbitMQ takes seconds to listen. A random pick keeps two test processes apart; from 11000
+ * up, past the last port browsers refuse to connect to (10080).
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = [11_000, ephemeralLow()]
+  if (high - low < 1_000) return listenAndClose(0) // an unusual ephemeral range: the kernel's pick
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low))
+    if (handedOut.has(port)) continue
+    if (await listenAndClose(port).catch(() => null)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+}
+
+/** Ports this process handed out: one may not be listened on yet (RabbitMQ's five are all picked before it starts). */
+const handedOut = new Set<number>()
+
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768
+  } catch {
+    return 32_768
+  }
+}
+
+/** Listens on `port` (0: the kernel picks one) and closes again; resolves with the port. */
+function listenAndClose(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createTcpServer()
     server.once('error', reject)
-    server.listen(0, HOST, () => {
+    server.listen(port, HOST, () => {
       const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
+      const bound = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(bound))
     })
   })
 }
