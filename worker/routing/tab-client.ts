@@ -173,6 +173,8 @@ export class TabClient implements MessageSubscriber, MemberTab {
     const after = this.queue.limits.stalledAfterMs ?? STALLED_AFTER_MS
     this.stallTimer = setTimeout(() => {
       if (this.stoppedConfirming()) this.dropped(this.queue.enforce(true))
+      // A timer keeps its own clock: it can fire a millisecond before Date.now() says the time is up.
+      else this.watchConfirmations()
     }, Math.max(0, oldest.at + after - Date.now()))
   }
 
