@@ -136,8 +136,7 @@ export async function startAedes(port = 0, { credentials }: { credentials?: { us
  */
 export async function startMosquitto({ allowAnonymous = true, persistence = false }: { allowAnonymous?: boolean; persistence?: boolean } = {}): Promise<TestBroker> {
   const tcpPort = await freePort()
-  let wsPort = await freePort()
-  while (wsPort === tcpPort) wsPort = await freePort()
+  const wsPort = await freePort() // never tcpPort: freePort() hands a port out once
   const dir = await mkdtemp(join(tmpdir(), 'mqtt-hub-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
   await writeFile(config, mosquittoConfig(tcpPort, wsPort, allowAnonymous, persistence ? dir : null))

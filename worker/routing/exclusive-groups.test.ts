@@ -14,17 +14,22 @@ import { SubscriptionRegistry, type BrokerSubscriber } from './subscription-regi
 
 /** Web Locks' exclusive mode for group leases: one holder per name, the others wait in order. */
 class LockTable implements GroupLeases {
-  private readonly holders = new Map<string, Array<() => void>>()
+  private readonly queues = new Map<string, Array<() => void>>()
+  /** Grants so far, by name: the holder's release resolves the next. */
+  readonly grants = new Map<string, number>()
 
   acquire(session: string, group: string): Promise<() => void> {
     const name = `${session}:${group}`
-    const queue = this.holders.get(name) ?? []
-    this.holders.set(name, queue)
+    const queue = this.queues.get(name) ?? []
+    this.queues.set(name, queue)
     return new Promise((resolve) => {
-      const grant = (): void => resolve(() => {
-        queue.shift()
-        queue[0]?.()
-      })
+      const grant = (): void => {
+        this.grants.set(name, (this.grants.get(name) ?? 0) + 1)
+        resolve(() => {
+          queue.shift()
+          queue[0]?.()
+        })
+      }
       queue.push(grant)
       if (queue.length === 1) grant()
     })
@@ -32,7 +37,7 @@ class LockTable implements GroupLeases {
 
   /** The holder and those waiting. */
   requests(session: string, group: string): number {
-    return this.holders.get(`${session}:${group}`)?.length ?? 0
+    return this.queues.get(`${session}:${group}`)?.length ?? 0
   }
 }
 
@@ -66,7 +71,7 @@ describe('ExclusiveGroups with a worker per tab', () => {
     const [tabA, tabB] = [tab(), tab()]
 
     const { group, member } = await a.groups.join(tabA, spec(1))
-    await until(() => leases.requests('s', 'g') === 1, 'worker A holding the group')
+    await until(() => leases.grants.get('s:g') === 1, 'worker A holding the group')
     await Promise.all([group.receive(message(1)), group.receive(message(2))])
     expect(tabA.jobs).toEqual(['job-1', 'job-2']) // given, never finished
     expect(a.inbox.depth).toBe(2)
@@ -74,12 +79,14 @@ describe('ExclusiveGroups with a worker per tab', () => {
     // Worker B's tab joins: B waits for the lease while A serves.
     await b.groups.join(tabB, spec(1))
     expect(leases.requests('s', 'g')).toBe(2)
+    expect(leases.grants.get('s:g')).toBe(1)
     expect(tabB.jobs).toEqual([])
 
     a.groups.leave(group, member, false)
     // B holds the group and runs what A left unfinished, from the inbox on disk.
     await until(() => tabB.jobs.length === 2, 'worker B running the jobs A left')
     expect(tabB.jobs).toEqual(['job-1', 'job-2'])
+    expect(leases.grants.get('s:g')).toBe(2)
     // A no longer serves the group: its inbox does not count the group's messages, which B now owns.
     expect(a.inbox.depth).toBe(0)
     expect(b.inbox.depth).toBe(2)
