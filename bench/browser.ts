@@ -190,10 +190,10 @@ export class Tab {
 export class TabGroup {
   readonly tabs: Tab[] = []
 
-  private constructor(private readonly browser: BenchBrowser, readonly contextId: string, private readonly url: string) {}
+  private constructor(private readonly browser: BenchBrowser, readonly contextId: string, private readonly url: string, readonly kind: PageKind) {}
 
   static async open(browser: BenchBrowser, pages: BenchPages, kind: PageKind): Promise<TabGroup> {
-    return new TabGroup(browser, await browser.createContext(), pages.url(kind))
+    return new TabGroup(browser, await browser.createContext(), pages.url(kind), kind)
   }
 
   /** Opens a tab, connects it to the broker and subscribes it to `filter`. */

@@ -51,15 +51,16 @@ export function formatReport(env: Environment, run: RunResults, figures: Figures
 }
 
 function brokerSection(results: BrokerResults): string[] {
-  const header = ['', 'tabs', 'conns', 'SUBSCRIBEs', 'msgs/run', 'msg/s per tab', 'msg/s total', 'p50 ms', 'p99 ms', 'tab busy ms/1k', 'heap/tab', 'worker heap']
+  const header = ['', 'tabs', 'conns', 'SUBSCRIBEs', 'msgs/run', 'msg/s per tab', 'msg/s total', 'runs (total)', 'msgs/batch', 'p50 ms', 'p99 ms', 'tab busy ms/1k', 'heap/tab', 'worker heap']
   const rows: string[][] = results.rows.map((r) => [
     r.kind, `${r.tabs}`, `${r.connections}`, `${r.subscribes}`, n(r.throughput.messages),
     n(r.throughput.perTab) + lost(r.throughput.delivered, r.throughput.expected), n(r.throughput.total),
+    range(r.throughput.runTotals), r.throughput.msgsPerBatch === null ? '' : r.throughput.msgsPerBatch.toFixed(0),
     r.latency.p50.toFixed(1), r.latency.p99.toFixed(1) + lost(r.latency.samples, r.latency.expected),
     r.throughput.tabBusyMsPer1k.toFixed(1), mb(r.heapPerTab), r.workerHeap === null ? '' : mb(r.workerHeap),
   ])
   const node = results.node
-  rows.push(['node', '', '1', '1', n(node.messages), n(node.msgsPerS) + lost(node.delivered, node.messages), n(node.msgsPerS), '', '', '', '', ''])
+  rows.push(['node', '', '1', '1', n(node.messages), n(node.msgsPerS) + lost(node.delivered, node.messages), n(node.msgsPerS), '', '', '', '', '', '', ''])
   const qos1 = results.qos1.map((q) => `${q.kind}${q.durable ? ' (durable outbox, IndexedDB)' : q.kind === 'direct' ? ' (MQTT.js, in memory)' : ''} ${n(q.msgsPerS)} msg/s`).join(', ')
   return [
     `${results.broker}: delivered msg/s, latency at 1,000 msg/s, JS heap after GC`,
@@ -69,6 +70,7 @@ function brokerSection(results: BrokerResults): string[] {
       results.firstMessages.map((f) => `${f.kind} ${f.ms === null ? 'never' : `${n(f.ms)} ms`}`).join(', '),
     ...(results.exclusiveQos1 ? [`QoS 1 delivery to one hub tab (${n(results.exclusiveQos1.messages)} msgs): exclusive jobs ` +
       `${n(results.exclusiveQos1.exclusive)} msg/s, plain subscription ${n(results.exclusiveQos1.plain)} msg/s`] : []),
+    'runs (total): the lowest and highest total msg/s of the measured runs. msgs/batch: messages per postMessage from the hub\'s worker to a tab.',
     'tab busy ms/1k: the tabs\' main-thread busy time (CDP TaskDuration) per 1,000 messages delivered.',
   ]
 }
@@ -140,3 +142,5 @@ export const n = (x: number, digits = 0): string =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: Math.abs(x) >= 100 ? 0 : digits }) : 'n/a'
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} kB`
 const mb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : 'n/a')
+/** The lowest and the highest of some figures, as "low–high". */
+const range = (values: number[]): string => (values.length === 0 ? '' : `${n(Math.min(...values))}–${n(Math.max(...values))}`)

@@ -10,7 +10,7 @@ function metrics(over: Partial<SessionMetrics> = {}): SessionMetrics {
     name: 'default', status: 'connected', tabs: 2, brokerSubscriptions: 1, subscriptions: { local: 1, broker: 1 },
     traffic: {} as SessionMetrics['traffic'], exclusive: {}, inbox: { depth: 0, limit: 10_000, overflowed: 0, durable: true },
     outbox: { depth: 0, bytes: 0, oldestAgeMs: null, inFlight: 0, maxMessages: 10_000, maxBytes: 1 << 24, durable: true, droppedQos0: 0, possibleDuplicates: 0 },
-    delivery: { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0, handlerErrors: 0 } as SessionMetrics['delivery'],
+    delivery: { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, batches: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0, handlerErrors: 0 } as SessionMetrics['delivery'],
     ...over,
   }
 }

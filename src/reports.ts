@@ -26,6 +26,8 @@ export interface DeliveryMetrics {
   inFlight: number
   /** Sent to the tab, in all. */
   delivered: number
+  /** Posts (postMessage) that carried them: a tab that keeps up gets small batches, a busy one fewer, larger ones. */
+  batches: number
   /** Dropped because the tab did not read them while its queue was full. */
   dropped: { qos0: number; qos12: number }
   /** Times the queue overflowed (the tab's exclusive work then went to other members). */

@@ -49,6 +49,11 @@ exposeBenchPage(
     /** Whether QoS 1/2 publishes are kept on disk (IndexedDB) until the broker acknowledges them. */
     outboxDurable: async () => (await hub!.metrics()).outbox.durable,
     outboxDepth: async () => (await hub!.metrics()).outbox.depth,
+    /** Messages the worker posted to this tab, and in how many batches. */
+    delivery: async () => {
+      const { delivered, batches } = (await hub!.metrics()).delivery
+      return { delivered, batches }
+    },
     /** Starts `count` QoS 1 publishes without waiting; offlineState() tells how they end. */
     publishWithoutWaiting(topic: string, count: number) {
       const payload = new Uint8Array(100).fill(0x72)

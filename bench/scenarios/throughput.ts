@@ -22,6 +22,10 @@ export interface Throughput {
   cpuMessages: number
   /** The tabs' main-thread busy time (CDP TaskDuration) per 1,000 messages delivered, during the measured runs. */
   tabBusyMsPer1k: number
+  /** Each measured run's total msg/s, in order. */
+  runTotals: number[]
+  /** Hub tabs: messages per batch the worker posted to a tab (its postMessage), over the measured runs. */
+  msgsPerBatch: number | null
 }
 
 const WARM_UP_MESSAGES = 2_000
@@ -35,11 +39,13 @@ export async function measureThroughput(ctx: BrokerContext, group: TabGroup, top
   const messages = Math.min(ctx.config.messages, Math.max(WARM_UP_MESSAGES, sized || WARM_UP_MESSAGES))
   const busy = (): Promise<number[]> => Promise.all(group.tabs.map((tab) => tab.busyMs()))
   const busyBefore = await busy()
+  const batchesBefore = await batches(group)
   const meter = CpuMeter.begin()
   const runs: Run[] = []
   for (let rep = 0; rep < ctx.config.reps; rep++) runs.push(await runOnce(ctx, group, topic, messages))
   const cpu = meter?.end() ?? null
   const busyMs = (await busy()).reduce((sum, ms, i) => sum + ms - busyBefore[i]!, 0)
+  const batchesAfter = await batches(group)
   const cpuMessages = runs.reduce((sum, r) => sum + r.delivered, 0)
   return {
     perTab: median(runs.map((r) => r.perTab)),
@@ -50,7 +56,18 @@ export async function measureThroughput(ctx: BrokerContext, group: TabGroup, top
     cpu,
     cpuMessages,
     tabBusyMsPer1k: busyMs / (cpuMessages / 1000),
+    runTotals: runs.map((r) => r.total),
+    msgsPerBatch: batchesBefore && batchesAfter
+      ? (batchesAfter.delivered - batchesBefore.delivered) / Math.max(1, batchesAfter.batches - batchesBefore.batches)
+      : null,
   }
+}
+
+/** What the hub's worker posted to the group's tabs so far (hub.metrics().delivery), or null for other kinds. */
+async function batches(group: TabGroup): Promise<{ delivered: number; batches: number } | null> {
+  if (group.kind !== 'hub') return null
+  const all = await Promise.all(group.tabs.map((tab) => tab.extra<{ delivered: number; batches: number }>('delivery')))
+  return all.reduce((sum, d) => ({ delivered: sum.delivered + d.delivered, batches: sum.batches + d.batches }), { delivered: 0, batches: 0 })
 }
 
 interface Run {

@@ -66,6 +66,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
   private readonly posted: Array<{ messages: number; bytes: number; jobs: Array<[sub: number, job: number]>; at: number }> = []
   private inFlight = { messages: 0, bytes: 0 }
   private delivered = 0
+  private batches = 0
   private stalls = 0
   /** Drops not yet reported to the tab. */
   private unreported = 0
@@ -101,6 +102,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
       queuedBytes: this.queue.bytes,
       inFlight: this.inFlight.messages,
       delivered: this.delivered,
+      batches: this.batches,
       dropped: { qos0: this.queue.dropped.qos0 + this.missed.qos0, qos12: this.queue.dropped.qos12 + this.missed.qos12 },
       stalls: this.stalls,
     }
@@ -324,6 +326,7 @@ export class TabClient implements MessageSubscriber, MemberTab {
       this.inFlight.messages += deliveries.length
       this.inFlight.bytes += bytes
       this.delivered += deliveries.length
+      this.batches++
       const batch = packDeliveries(deliveries)
       this.events.postMessage(batch, [batch.buffer])
     }

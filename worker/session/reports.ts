@@ -64,9 +64,9 @@ export function sessionMetrics(session: MeteredSession, tab?: TabClient): Sessio
 }
 
 function sumDeliveries(all: DeliveryMetrics[]): DeliveryMetrics {
-  const sum: DeliveryMetrics = { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0 }
+  const sum: DeliveryMetrics = { queued: 0, queuedBytes: 0, inFlight: 0, delivered: 0, batches: 0, dropped: { qos0: 0, qos12: 0 }, stalls: 0 }
   for (const m of all) {
-    for (const key of ['queued', 'queuedBytes', 'inFlight', 'delivered', 'stalls'] as const) sum[key] += m[key]
+    for (const key of ['queued', 'queuedBytes', 'inFlight', 'delivered', 'batches', 'stalls'] as const) sum[key] += m[key]
     sum.dropped.qos0 += m.dropped.qos0
     sum.dropped.qos12 += m.dropped.qos12
   }
