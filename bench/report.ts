@@ -39,7 +39,7 @@ export function formatReport(env: Environment, run: RunResults, figures: Figures
     `TopicTree.match ${n(run.routing.treeMatchesPerS)} topics/s`)
   out.push(`Bundles (minified, gzip -9): hub tab ${kb(run.bundles.tabGzipBytes)} (an app using only the core: ${kb(run.bundles.coreGzipBytes)}), hub worker ${kb(run.bundles.workerGzipBytes)} ` +
     `(once per origin), MQTT.js browser bundle ${kb(run.bundles.mqttjsGzipBytes)}`)
-  out.push('', 'Issue keys (aedes unless the key says otherwise):')
+  out.push('', 'Keys, as in $BENCH_JSON (aedes unless the key says otherwise):')
   for (const [key, value] of Object.entries(figures)) out.push(`  ${key.padEnd(34)} ${value === null ? 'null' : n(value, 2)}`)
   out.push('', 'Targets:')
   for (const check of checkTargets(run.brokers.map((b) => ({ broker: b.broker, figures: figuresOf(b, run) })))) {

@@ -1,7 +1,7 @@
 // TabClient's batches, and its stall timer against a clock that disagrees with it: a timer may
 // fire a millisecond before Date.now() says its time is up (Node's and browsers' timers keep a
-// clock of their own). There the timers are Vitest's (they fire when told) and Date.now() is the
-// real one.
+// clock of their own). The stall test fakes the timers (they fire when told) and keeps the real
+// Date.now().
 import { MessageChannel } from 'node:worker_threads'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Delivery } from '../../src/protocol.ts'
