@@ -5,6 +5,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS } from '../../src/defaults.ts'
+import { waitFor } from '../../test/support/test-tab.ts'
 import type { Delivery } from '../../src/protocol.ts'
 import { openHubDatabase, type HubDatabase } from '../storage/hub-db.ts'
 import { Inbox } from '../storage/inbox.ts'
@@ -58,11 +59,6 @@ async function worker(db: HubDatabase, leases: GroupLeases) {
 const spec = (id: number) => ({ id, filter: 'jobs/#', qos: 1 as const, exclusive: { group: 'g', ...DEFAULTS.exclusive } })
 const message = (n: number) => ({ topic: 'jobs/x', payload: new TextEncoder().encode(`job-${n}`), qos: 1 as const, retain: false, packetId: n, connection: 1, justConnected: false })
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 2))
-  if (!check()) throw new Error(`timed out waiting for ${what}`)
-}
-
 describe('ExclusiveGroups with a worker per tab', () => {
   it('hands a group over with its unfinished jobs when its last member leaves, and stops counting them in its inbox', async () => {
     const db = await openHubDatabase(`groups-${Date.now()}`)
@@ -71,7 +67,7 @@ describe('ExclusiveGroups with a worker per tab', () => {
     const [tabA, tabB] = [tab(), tab()]
 
     const { group, member } = await a.groups.join(tabA, spec(1))
-    await until(() => leases.grants.get('s:g') === 1, 'worker A holding the group')
+    await waitFor(() => leases.grants.get('s:g') === 1, 'worker A holding the group')
     await Promise.all([group.receive(message(1)), group.receive(message(2))])
     expect(tabA.jobs).toEqual(['job-1', 'job-2']) // given, never finished
     expect(a.inbox.depth).toBe(2)
@@ -84,7 +80,7 @@ describe('ExclusiveGroups with a worker per tab', () => {
 
     a.groups.leave(group, member, false)
     // B holds the group and runs what A left unfinished, from the inbox on disk.
-    await until(() => tabB.jobs.length === 2, 'worker B running the jobs A left')
+    await waitFor(() => tabB.jobs.length === 2, 'worker B running the jobs A left')
     expect(tabB.jobs).toEqual(['job-1', 'job-2'])
     expect(leases.grants.get('s:g')).toBe(2)
     // A no longer serves the group: its inbox does not count the group's messages, which B now owns.
